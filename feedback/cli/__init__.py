@@ -1,0 +1,89 @@
+"""The `feedback` command. Every subcommand reads development.ini unless --config names another
+ini; FEEDBACK_DB_URL, when set, overrides the database URL."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import click
+from pyramid.paster import get_appsettings, setup_logging
+
+from ..models import get_engine, get_session_factory
+
+DEFAULT_CONFIG = "development.ini"
+
+
+class AppContext:
+    """What every subcommand needs: the ini path, its settings and a session factory."""
+
+    def __init__(self, config_path: str):
+        self.config_path = str(Path(config_path).resolve())
+        self._settings = None
+        self._session_factory = None
+        self._engine = None
+
+    @property
+    def settings(self) -> dict:
+        if self._settings is None:
+            if not os.path.exists(self.config_path):
+                raise click.ClickException(f"配置文件不存在 / config file not found: {self.config_path}")
+            self._settings = dict(get_appsettings(self.config_path, name="main"))
+        return self._settings
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = get_engine(self.settings)
+        return self._engine
+
+    @property
+    def session_factory(self):
+        if self._session_factory is None:
+            self._session_factory = get_session_factory(self.engine)
+        return self._session_factory
+
+    @contextlib.contextmanager
+    def session(self):
+        """One transaction: committed on success, rolled back on error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group()
+@click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
+              envvar="FEEDBACK_CONFIG", help="The ini file to read.")
+@click.pass_context
+def cli(ctx, config_path):
+    """Feedback Loop: reviews and after-sales tickets in, root-cause tasks out."""
+    ctx.obj = AppContext(config_path)
+    if os.path.exists(config_path):
+        with contextlib.suppress(Exception):
+            setup_logging(config_path)
+
+
+def _register():
+    from . import db  # noqa: F401  (each module adds its commands to `cli`)
+    for name in ("imports", "run", "demo", "users", "workers", "exports", "replies"):
+        with contextlib.suppress(ModuleNotFoundError):
+            __import__(f"{__name__}.{name}")
+
+
+def main(argv=None):
+    _register()
+    return cli.main(args=argv, prog_name="feedback")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

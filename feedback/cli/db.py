@@ -1,0 +1,59 @@
+"""`feedback db upgrade|downgrade|check`: Alembic, driven by the same ini as the app."""
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config
+
+from . import AppContext, cli, pass_app
+
+
+def alembic_config(app: AppContext) -> Config:
+    app.settings  # fail early, with a clear message, on a missing ini
+    cfg = Config(app.config_path)
+    cfg.attributes["skip_logging"] = True
+    return cfg
+
+
+def upgrade(app: AppContext, revision: str = "heads") -> None:
+    cfg = alembic_config(app)
+    with app.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+@cli.group()
+def db():
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="heads")
+@pass_app
+def upgrade_cmd(app, revision):
+    """Apply migrations up to REVISION (default: the newest)."""
+    upgrade(app, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_app
+def downgrade_cmd(app, revision):
+    """Revert migrations down to REVISION (e.g. base)."""
+    cfg = alembic_config(app)
+    with app.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("check")
+@pass_app
+def check_cmd(app):
+    """Fail when the models and the migrations differ."""
+    cfg = alembic_config(app)
+    with app.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.check(cfg)
+    click.echo("models and migrations agree")

@@ -1,0 +1,58 @@
+"""The negative-review ledger (中差评明细表): one entry per complaint, denormalized for querying."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base, utcnow
+
+LEDGER_STATUSES = ("new", "confirmed", "not_complaint")
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_occurred_at_id", "occurred_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    platform: Mapped[str] = mapped_column(String(16), index=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
+    sku: Mapped[str | None] = mapped_column(String(100), index=True)
+    product_name: Mapped[str | None] = mapped_column(String(300))
+    batch_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    production_date: Mapped[dt.date | None] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    shelf_life_left_ratio: Mapped[float | None] = mapped_column(Float)  # at delivery, 0..1
+    near_expiry: Mapped[bool] = mapped_column(Boolean, default=False)  # 临期发货
+    warehouse: Mapped[str | None] = mapped_column(String(100), index=True)
+    carrier: Mapped[str | None] = mapped_column(String(100), index=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    rating_stars: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_level: Mapped[str | None] = mapped_column(String(8))
+    primary_category: Mapped[str] = mapped_column(String(16), index=True)
+    food_safety: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    occurred_at: Mapped[dt.datetime]
+    week: Mapped[str] = mapped_column(String(8), index=True)  # ISO week, "2024-W09"
+    month: Mapped[str] = mapped_column(String(7), index=True)  # "2024-03"
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    categories: Mapped[list[LedgerCategory]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan"
+    )
+
+
+class LedgerCategory(Base):
+    """One row per (entry, category), so counts by category are plain SQL on every backend."""
+
+    __tablename__ = "ledger_categories"
+    __table_args__ = (Index("ix_ledger_categories_category_entry", "category", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    entry: Mapped[LedgerEntry] = relationship(back_populates="categories")

@@ -1,0 +1,29 @@
+"""Declarative base, naming convention and the column types shared by all models."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, MetaData
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names so Alembic autogenerate and `alembic check` agree on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL, plain JSON (text) on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """System timestamps are naive UTC; platform times are stored as exported (shop local time)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,1 @@
+"""Thin views: look up a service, validate, call one method, redirect or render."""

@@ -1,0 +1,81 @@
+"""JSONL reading/writing, the shared data location and the fixed train/held-out split."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: ``../shared/data`` next to the repository; override with ``FEEDBACK_NLP_DATA``.
+DATA_DIR = Path(os.environ.get("FEEDBACK_NLP_DATA", REPO_ROOT.parent / "shared" / "data"))
+LABELED = DATA_DIR / "labeled" / "dev.jsonl"
+CORPUS = DATA_DIR / "corpus" / "reviews.jsonl"
+
+SPLIT_SEED = 20261123
+HELDOUT_FRACTION = 0.2
+
+
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def _stratum(row: dict) -> str:
+    cats = row.get("categories") or []
+    if row.get("food_safety"):
+        return "fs"
+    rare = [c for c in ("other", "service", "price") if c in cats]
+    if rare:
+        return rare[0]
+    return cats[0] if cats else "none"
+
+
+def split_labeled(rows: list[dict], seed: int = SPLIT_SEED,
+                  heldout_fraction: float = HELDOUT_FRACTION) -> tuple[list[dict], list[dict]]:
+    """Stratified (by food-safety, rare category, first category) split, fixed by ``seed``.
+
+    Returns ``(train, heldout)``. The same rows always land in the same part for a given seed.
+    """
+    by: dict[str, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        by.setdefault(_stratum(row), []).append(row)
+    rng = random.Random(seed)
+    train, held = [], []
+    for key in sorted(by):
+        group = by[key]
+        rng.shuffle(group)
+        k = round(len(group) * heldout_fraction)
+        held.extend(group[:k])
+        train.extend(group[k:])
+    return train, held
+
+
+def load_split(path: str | os.PathLike = LABELED, seed: int = SPLIT_SEED):
+    return split_labeled(list(read_jsonl(path)), seed=seed)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,149 @@
+"""Text normalization and jieba segmentation with the food e-commerce user dictionary.
+
+``normalize`` is shared by every classifier path (lexicon, TF-IDF, transformer), so they all
+see the same text: NFKC (full-width -> half-width), traditional -> simplified Chinese, control
+and zero-width characters removed, emoji dropped, runs of repeated punctuation or characters
+collapsed, whitespace squeezed, Latin letters lower-cased, very long texts cut.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+RESOURCES = Path(__file__).parent / "resources"
+USER_DICT = RESOURCES / "userdict.txt"
+
+#: Texts longer than this (after normalization) are cut; a review is never that long, a pasted
+#: e-mail thread or log may be. The lexicon still reads the whole kept part.
+MAX_CHARS = 5000
+
+_CONTROL = {c: " " for c in range(0x20) if chr(c) not in "\n\t"}
+_CONTROL.update({0x7F: " ", 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0x00AD: None,
+                 0x2028: " ", 0x2029: " ", 0xFE0F: None, 0xFE0E: None})
+_CONTROL.update({c: " " for c in range(0x80, 0xA0)})
+
+# Emoji and pictographs (the common blocks); dropped, they carry no category evidence.
+_EMOJI_RE = re.compile(
+    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\U00002B00-\U00002BFF"
+    "\U0001F1E6-\U0001F1FF\U000E0000-\U000E007F\u2190-\u21FF\u2300-\u23FF\u25A0-\u25FF]+"
+)
+_PUNCT_RUN_RE = re.compile(r"([!?.,~;:。，、！？…～·\-_=*#@/\\|^])\1+")
+_MIXED_PUNCT_RE = re.compile(r"([!?。！？]){2,}")
+_CHAR_RUN_RE = re.compile(r"(.)\1{3,}")
+_SPACE_RE = re.compile(r"[ \t\u3000]+")
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+
+_trad_chars: frozenset[str] | None = None
+_trad_lock = threading.Lock()
+
+
+def _load_trad_chars() -> frozenset[str]:
+    """Single characters that zhconv maps to a different simplified form (read from its table
+    without importing zhconv, which drags in pkg_resources)."""
+    global _trad_chars
+    if _trad_chars is None:
+        with _trad_lock:
+            if _trad_chars is None:
+                chars: set[str] = set()
+                spec = importlib.util.find_spec("zhconv")
+                if spec and spec.origin:
+                    path = Path(spec.origin).parent / "zhcdict.json"
+                    with open(path, "rb") as fh:
+                        table = json.loads(fh.read().decode("utf-8"))["zh2Hans"]
+                    chars = {k for k, v in table.items() if len(k) == 1 and v != k}
+                _trad_chars = frozenset(chars)
+    return _trad_chars
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified; a no-op (and no zhconv import) when no traditional character."""
+    if _load_trad_chars().isdisjoint(text):
+        return text
+    import zhconv  # noqa: PLC0415 (only for the rare traditional text)
+
+    return zhconv.convert(text, "zh-cn")
+
+
+def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
+    """Return the canonical form of a review text (see module docstring). Never raises."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    if not text:
+        return ""
+    if len(text) > max_chars * 2:
+        text = text[: max_chars * 2]
+    text = text.translate(_CONTROL)
+    text = unicodedata.normalize("NFKC", text)
+    text = _EMOJI_RE.sub(" ", text)
+    # drop what is left of unassigned / private-use / surrogate / format characters
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = to_simplified(text)
+    text = text.lower()
+    text = _PUNCT_RUN_RE.sub(r"\1", text)
+    text = _MIXED_PUNCT_RE.sub(r"\1", text)
+    text = _CHAR_RUN_RE.sub(r"\1\1\1", text)
+    text = _NEWLINES_RE.sub("\n", text)
+    text = _SPACE_RE.sub(" ", text).strip()
+    if len(text) > max_chars:
+        text = text[:max_chars]
+    return text
+
+
+def has_content(text: str) -> bool:
+    """True when the normalized text holds at least one letter, digit or CJK character."""
+    return any(ch.isalnum() for ch in text)
+
+
+class Segmenter:
+    """A jieba tokenizer of its own (the global one is left alone) with the user dictionary."""
+
+    def __init__(self, user_dict: Path | str | None = USER_DICT, hmm: bool = False):
+        import jieba  # noqa: PLC0415
+
+        jieba.setLogLevel(60)
+        self.hmm = hmm
+        self._tok = jieba.Tokenizer()
+        self._tok.initialize()
+        self.words: list[str] = []
+        if user_dict and os.path.exists(user_dict):
+            for line in Path(user_dict).read_text(encoding="utf-8").splitlines():
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                parts = line.split()
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                self.add_word(parts[0], freq)
+
+    def add_word(self, word: str, freq: int | None = None) -> None:
+        self._tok.add_word(word, freq)
+        self.words.append(word)
+
+    def cut(self, text: str) -> list[str]:
+        return self._tok.lcut(text, HMM=self.hmm)
+
+
+_segmenter: Segmenter | None = None
+_seg_lock = threading.Lock()
+
+
+def get_segmenter() -> Segmenter:
+    """The process-wide segmenter (built once; jieba's dictionary takes ~0.5 s to load)."""
+    global _segmenter
+    if _segmenter is None:
+        with _seg_lock:
+            if _segmenter is None:
+                _segmenter = Segmenter()
+    return _segmenter
+
+
+def segment(text: str) -> list[str]:
+    """Normalize then cut with the user dictionary."""
+    return get_segmenter().cut(normalize(text))
