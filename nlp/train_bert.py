@@ -1,0 +1,134 @@
+"""Training the character BERT: MLM pretraining, an intermediate task on the corpus, fine-tuning.
+
+Every stage is seeded, bounded (steps and wall-clock minutes) and writes a ``save_pretrained``
+directory plus ``train_log.jsonl``. Imports ``transformers`` (only training needs it).
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+from .bert import MAX_LEN, build_vocab, make_hf_tokenizer, pad_batch
+from .text import normalize
+
+ARCH = dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024,
+            max_position_embeddings=MAX_LEN + 2, type_vocab_size=2)
+
+
+def seed_all(seed: int) -> None:
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+class _Log:
+    def __init__(self, path: Path):
+        self.path = path
+        self.fh = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def __call__(self, **kw):
+        kw["t"] = round(time.time(), 1)
+        self.fh.write(json.dumps(kw, ensure_ascii=False) + "\n")
+        self.fh.flush()
+
+    def close(self):
+        self.fh.close()
+
+
+def _batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Length-bucketed batches: sort (with a random tie-break) by length, chunk, shuffle."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    batches = [order[i: i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _lr_lambda(warmup: int, total: int):
+    def f(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.02, 1.0 - (step - warmup) / max(1, total - warmup))
+    return f
+
+
+def corpus_chunks(texts: list[str], size: int = MAX_LEN - 2) -> list[str]:
+    out = []
+    for t in texts:
+        t = normalize(t)
+        if not t:
+            continue
+        for i in range(0, len(t), size):
+            piece = t[i: i + size]
+            if len(piece) >= 4:
+                out.append(piece)
+    return out
+
+
+def pretrain_mlm(out_dir: str | Path, texts: list[str], *, seed: int = 13, max_steps: int = 2000,
+                 max_minutes: float = 25.0, batch_size: int = 64, lr: float = 5e-4,
+                 arch: dict | None = None, min_freq: int = 3, threads: int = 2) -> Path:
+    """Masked-language-model pretraining from scratch on ``texts``; builds the vocabulary."""
+    import torch  # noqa: PLC0415
+    from transformers import BertConfig, BertForMaskedLM  # noqa: PLC0415
+
+    torch.set_num_threads(threads)
+    seed_all(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out / "train_log.jsonl")
+    chunks = corpus_chunks(texts)
+    vocab = build_vocab(chunks, min_freq=min_freq)
+    tok = make_hf_tokenizer(vocab)
+    enc = [e for e in tok(chunks, truncation=True, max_length=MAX_LEN)["input_ids"]]
+    log(stage="mlm", chunks=len(chunks), vocab=len(vocab))
+    cfg = BertConfig(vocab_size=len(vocab), **(arch or ARCH))
+    model = BertForMaskedLM(cfg)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(min(500, max_steps // 10), max_steps))
+    rng = random.Random(seed)
+    mask_id, pad_id, n_special = vocab["[MASK]"], vocab["[PAD]"], len([t for t in vocab if t.startswith("[")])
+    step, t0, run_loss = 0, time.time(), 0.0
+    done = False
+    while not done:
+        for b in _batches([len(e) for e in enc], batch_size, rng):
+            ids, att = pad_batch([enc[i] for i in b], pad_id)
+            labels = ids.clone()
+            prob = torch.full(ids.shape, 0.15)
+            special = ids < n_special
+            sel = torch.bernoulli(prob).bool() & ~special
+            labels[~sel] = -100
+            r = torch.rand(ids.shape)
+            inp = ids.clone()
+            inp[sel & (r < 0.8)] = mask_id
+            rand_sel = sel & (r >= 0.8) & (r < 0.9)
+            inp[rand_sel] = torch.randint(n_special, len(vocab), (int(rand_sel.sum()),))
+            loss = model(input_ids=inp, attention_mask=att, labels=labels).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            run_loss += loss.item()
+            if step % 50 == 0:
+                log(stage="mlm", step=step, loss=round(run_loss / 50, 4), lr=sched.get_last_lr()[0],
+                    elapsed=round(time.time() - t0, 1))
+                run_loss = 0.0
+            if step >= max_steps or time.time() - t0 > max_minutes * 60:
+                done = True
+                break
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    (out / "stage.json").write_text(json.dumps(
+        {"stage": "mlm", "steps": step, "seed": seed, "minutes": round((time.time() - t0) / 60, 1),
+         "chunks": len(chunks), "vocab": len(vocab)}, indent=1))
+    log(stage="mlm", done=True, steps=step)
+    log.close()
+    return out
