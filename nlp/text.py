@@ -13,6 +13,7 @@ import os
 import re
 import threading
 import unicodedata
+import warnings
 from pathlib import Path
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -33,40 +34,54 @@ _EMOJI_RE = re.compile(
     "\U0001F1E6-\U0001F1FF\U000E0000-\U000E007F\u2190-\u21FF\u2300-\u23FF\u25A0-\u25FF]+"
 )
 _PUNCT_RUN_RE = re.compile(r"([!?.,~;:。，、！？…～·\-_=*#@/\\|^])\1+")
-_MIXED_PUNCT_RE = re.compile(r"([!?。！？]){2,}")
+_MIXED_PUNCT_RE = re.compile(r"([!?。！？])[!?。！？]+")
 _CHAR_RUN_RE = re.compile(r"(.)\1{3,}")
 _SPACE_RE = re.compile(r"[ \t\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
-_trad_chars: frozenset[str] | None = None
-_trad_lock = threading.Lock()
+_conv: tuple[frozenset[str], dict[str, str], int] | None = None
+_conv_lock = threading.Lock()
 
 
-def _load_trad_chars() -> frozenset[str]:
-    """Single characters that zhconv maps to a different simplified form (read from its table
-    without importing zhconv, which drags in pkg_resources)."""
-    global _trad_chars
-    if _trad_chars is None:
-        with _trad_lock:
-            if _trad_chars is None:
-                chars: set[str] = set()
+def _load_conversion() -> tuple[frozenset[str], dict[str, str], int]:
+    """zhconv's MediaWiki traditional -> simplified table (``zh2Hans`` + ``zh2CN``), read from
+    its JSON file (importing zhconv drags in pkg_resources and leaks the file handle)."""
+    global _conv
+    if _conv is None:
+        with _conv_lock:
+            if _conv is None:
+                table: dict[str, str] = {}
                 spec = importlib.util.find_spec("zhconv")
                 if spec and spec.origin:
-                    path = Path(spec.origin).parent / "zhcdict.json"
-                    with open(path, "rb") as fh:
-                        table = json.loads(fh.read().decode("utf-8"))["zh2Hans"]
-                    chars = {k for k, v in table.items() if len(k) == 1 and v != k}
-                _trad_chars = frozenset(chars)
-    return _trad_chars
+                    with open(Path(spec.origin).parent / "zhcdict.json", "rb") as fh:
+                        data = json.loads(fh.read().decode("utf-8"))
+                    table.update(data["zh2Hans"])
+                    table.update(data["zh2CN"])
+                table = {k: v for k, v in table.items() if k != v}
+                chars = frozenset(k for k in table if len(k) == 1)
+                _conv = (chars, table, max((len(k) for k in table), default=1))
+    return _conv
 
 
 def to_simplified(text: str) -> str:
-    """Traditional -> simplified; a no-op (and no zhconv import) when no traditional character."""
-    if _load_trad_chars().isdisjoint(text):
+    """Traditional -> simplified (longest match first, as zhconv does); a cheap no-op when
+    the text holds no traditional character."""
+    chars, table, longest = _load_conversion()
+    if chars.isdisjoint(text):
         return text
-    import zhconv  # noqa: PLC0415 (only for the rare traditional text)
-
-    return zhconv.convert(text, "zh-cn")
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        for size in range(min(longest, n - i), 0, -1):
+            piece = text[i: i + size]
+            if piece in table:
+                out.append(table[piece])
+                i += size
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
@@ -106,7 +121,9 @@ class Segmenter:
     """A jieba tokenizer of its own (the global one is left alone) with the user dictionary."""
 
     def __init__(self, user_dict: Path | str | None = USER_DICT, hmm: bool = False):
-        import jieba  # noqa: PLC0415
+        with warnings.catch_warnings():  # jieba imports the deprecated pkg_resources
+            warnings.simplefilter("ignore")
+            import jieba  # noqa: PLC0415
 
         jieba.setLogLevel(60)
         self.hmm = hmm

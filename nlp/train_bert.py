@@ -132,3 +132,89 @@ def pretrain_mlm(out_dir: str | Path, texts: list[str], *, seed: int = 13, max_s
     log(stage="mlm", done=True, steps=step)
     log.close()
     return out
+
+
+def _encode(tok_dir: str | Path, texts: list[str]) -> list[list[int]]:
+    from .bert import CharTokenizer  # noqa: PLC0415
+
+    return CharTokenizer(tok_dir).encode_batch(texts, normalized=True)
+
+
+def train_multilabel(init_dir: str | Path, out_dir: str | Path, texts: list[str], y, *,
+                     seed: int = 13, epochs: float = 6.0, batch_size: int = 32, lr: float = 2e-4,
+                     max_minutes: float = 30.0, max_steps: int | None = None, threads: int = 2,
+                     pos_weight=None, stage: str = "finetune", log_every: int = 20) -> Path:
+    """Multi-label (``LABELS``) training from ``init_dir`` (an MLM, intermediate or fine-tuned
+    directory); ``texts`` normalized; ``y`` (n, len(LABELS)) 0/1. Saves to ``out_dir``."""
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+    from transformers import BertForSequenceClassification  # noqa: PLC0415
+    from transformers.utils import logging as hf_logging  # noqa: PLC0415
+
+    from .base import LABELS  # noqa: PLC0415
+
+    torch.set_num_threads(threads)
+    seed_all(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out / "train_log.jsonl")
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = BertForSequenceClassification.from_pretrained(
+            init_dir, num_labels=len(LABELS), problem_type="multi_label_classification",
+            id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)})
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    enc = _encode(init_dir, texts)
+    Y = torch.tensor(np.asarray(y), dtype=torch.float32)
+    steps_per_epoch = math.ceil(len(enc) / batch_size)
+    total = max_steps or max(1, int(steps_per_epoch * epochs))
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(max(1, total // 10), total))
+    pw = torch.tensor(pos_weight, dtype=torch.float32) if pos_weight is not None else None
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pw)
+    rng = random.Random(seed)
+    step, t0, run = 0, time.time(), 0.0
+    done = False
+    while not done:
+        for b in _batches([len(e) for e in enc], batch_size, rng):
+            ids, att = pad_batch([enc[i] for i in b], 0)
+            logits = model(input_ids=ids, attention_mask=att).logits
+            loss = loss_fn(logits, Y[b])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            run += loss.item()
+            if step % log_every == 0:
+                log(stage=stage, step=step, total=total, loss=round(run / log_every, 4),
+                    elapsed=round(time.time() - t0, 1))
+                run = 0.0
+            if step >= total or time.time() - t0 > max_minutes * 60:
+                done = True
+                break
+    model.eval()
+    model.save_pretrained(out)
+    # keep the tokenizer files next to the weights
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        src = Path(init_dir) / name
+        if src.exists():
+            (out / name).write_bytes(src.read_bytes())
+    (out / "stage.json").write_text(json.dumps(
+        {"stage": stage, "steps": step, "planned_steps": total, "seed": seed, "n": len(enc),
+         "init": str(init_dir), "minutes": round((time.time() - t0) / 60, 2)}, indent=1))
+    log(stage=stage, done=True, steps=step)
+    log.close()
+    return out
+
+
+def tiny_mlm_dir(out_dir: str | Path, texts: list[str], seed: int = 0) -> Path:
+    """A tiny untrained BERT (1 layer, 32 wide) with a vocabulary from ``texts``: for tests."""
+    return pretrain_mlm(out_dir, texts, seed=seed, max_steps=1, max_minutes=1, batch_size=8,
+                        arch=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=64, max_position_embeddings=MAX_LEN + 2,
+                                  type_vocab_size=2), min_freq=1)

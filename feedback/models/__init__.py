@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from .accounts import ApiToken, LoginAttempt, User  # noqa: F401
 from .catalog import PLATFORMS, Batch, Product, Shop  # noqa: F401
 from .classification import CATEGORIES, Classification, LabelCorrection  # noqa: F401
+from .exports import ExportJob  # noqa: F401
 from .feedback_items import Review, Ticket  # noqa: F401
 from .imports import ImportBatch, RejectedRow  # noqa: F401
 from .ledger import LedgerCategory, LedgerEntry  # noqa: F401
 from .meta import Base  # noqa: F401
 from .orders import Order  # noqa: F401
 from .outbox import OutboxJob  # noqa: F401
+from .replies import ReplyDraft, ReplySettings, ReplyTemplate  # noqa: F401
 from .tasks import (  # noqa: F401
     Department,
     Notification,

@@ -13,7 +13,11 @@ LEDGER_STATUSES = ("new", "confirmed", "not_complaint")
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_occurred_at_id", "occurred_at", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_occurred_at_id", "occurred_at", "id"),
+        # The triage queue reads each urgency tier newest-first within one status (web UI).
+        Index("ix_ledger_entries_triage", "status", "food_safety", "occurred_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), unique=True)

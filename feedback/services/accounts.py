@@ -1,14 +1,15 @@
 """Users, password hashing (argon2) and API tokens."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import ApiToken, Department, User
+from ..models import ApiToken, Department, LoginAttempt, User
 from ..models.accounts import ROLES
 from ..models.meta import utcnow
 from ..security import hash_token
@@ -70,3 +71,60 @@ def revoke_api_token(session: Session, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
+
+
+# --- login and its rate limit (issue 5) -------------------------------------------------------
+
+LOGIN_WINDOW = dt.timedelta(minutes=5)
+LOGIN_MAX_FAILURES = 10  # per username and per client IP within LOGIN_WINDOW
+
+
+class LoginRefused(AccountError):
+    """Wrong credentials or an inactive account."""
+
+
+class LoginThrottled(LoginRefused):
+    """Too many failures for this username or this client IP."""
+
+
+def _recent_failures(session: Session, column, value: str, since: dt.datetime) -> int:
+    return session.execute(
+        select(func.count()).select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    ).scalar_one()
+
+
+def login_throttled(session: Session, username: str, ip: str, now: dt.datetime | None = None) -> bool:
+    since = (now or utcnow()) - LOGIN_WINDOW
+    return (_recent_failures(session, LoginAttempt.username, username, since) >= LOGIN_MAX_FAILURES
+            or _recent_failures(session, LoginAttempt.ip, ip, since) >= LOGIN_MAX_FAILURES)
+
+
+def authenticate(session: Session, username: str, password: str, ip: str) -> User:
+    """The user for these credentials, or LoginRefused. Every attempt is recorded (the rate limit
+    counts failures per username and per IP over the last 5 minutes); a throttled attempt is
+    refused before the password is even checked, so guessing gains nothing."""
+    username = (username or "").strip()[:100]
+    ip = (ip or "unknown")[:64]
+    if login_throttled(session, username, ip):
+        session.add(LoginAttempt(username=username, ip=ip, success=False))
+        raise LoginThrottled("登录失败次数过多，请 5 分钟后再试 (too many failed logins; try again in 5 minutes).")
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = verify_password(user, password or "")
+    if ok and not user.active:
+        ok = False
+    session.add(LoginAttempt(username=username, ip=ip, success=ok))
+    if not ok:
+        session.flush()
+        raise LoginRefused("用户名或密码错误，或账号已停用 (wrong username or password, or the account is deactivated).")
+    user.last_login_at = utcnow()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < 8:
+        raise AccountError("密码至少 8 位 / password must have at least 8 characters")
+    user.password_hash = hash_password(password)

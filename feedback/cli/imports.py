@@ -1,0 +1,67 @@
+"""`feedback import reviews|tickets FILE [--platform P] [--mapping M] [--json]`."""
+from __future__ import annotations
+
+import json
+
+
+import click
+
+from . import AppContext, cli, pass_app
+
+PLATFORM_HELP = "平台 / platform: taobao, tmall, jd, pdd, meituan, other (默认由表头推断 / inferred from the header)"
+
+
+@cli.group("import")
+def import_group():
+    """导入评价或售后单 / import reviews or after-sales tickets (CSV, XLSX, JSON Lines, JSON)."""
+
+
+def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool) -> None:
+    from ..importing import ImportFileError, import_file, run_import
+
+    try:
+        result = run_import(app.session_factory, lambda session: import_file(
+            session, path, kind, platform=platform, mapping=mapping, created_by="cli"))
+    except ImportFileError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": str(exc), "file": path}, ensure_ascii=False), err=True)
+        raise click.ClickException(f"无法导入 {path}: {exc}") from None
+    summary = result.as_dict()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(
+        f"{path}: 格式 {summary['format']}"
+        + (f"，编码 {summary['encoding']}" if summary["encoding"] else "")
+        + f"，表头 {summary['header_family']}，平台 {summary['platform'] or '按行'}"
+    )
+    click.echo(
+        f"新增 inserted={result.inserted}  更新 updated={result.updated}  "
+        f"重复 duplicates={result.duplicates}  拒绝 rejected={result.rejected}  (import batch #{result.import_batch_id})"
+    )
+    for note in result.notes:
+        click.echo(f"注意 / note: {note}")
+    for item in summary["rejected_rows"][:10]:
+        click.echo(f"  第 {item['row']} 行 / row {item['row']}: {item['reason']}")
+    if result.rejected > 10:
+        click.echo(f"  …共 {result.rejected} 行被拒绝，详见导入批次 / see the import batch for all rejected rows")
+
+
+def _command(kind: str, help_text: str):
+    @import_group.command(kind, help=help_text)
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--platform", help=PLATFORM_HELP)
+    @click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
+                  help='列映射文件 / mapping file: JSON {"列名": "field"} or lines "列名 = field"')
+    @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象 / print one JSON object")
+    @pass_app
+    def command(app, file, platform, mapping, as_json):
+        _run(app, kind, file, platform, mapping, as_json)
+
+    return command
+
+
+reviews_cmd = _command("reviews", "导入评价 / import reviews from FILE.")
+tickets_cmd = _command("tickets", "导入售后单 / import after-sales tickets (退款/退货/换货/补发/投诉) from FILE.")
+
+

@@ -1,0 +1,203 @@
+"""One raw row -> one canonical record (plain dict), or the reasons it cannot be stored.
+
+Identity: a review or ticket is keyed per platform by ``dedupe_key``: ``id:<external id>``
+(``id:sub:<子订单编号>`` for Taobao-style review exports without a review id; one review per
+sub-order), else ``h:<sha256 of the normalized identifying content>``. The follow-up (追评) is
+not part of the identity, so a later export with a new 追评 updates the same review.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from decimal import Decimal
+
+from . import values as V
+from .headers import HeaderMap, normalize_platform
+
+# Columns with a length limit: ids are rejected when too long, names are cut (full value kept in raw).
+ID_LIMITS = {"external_id": 100, "sub_order_id": 100, "order_id": 100, "sku": 100, "batch_code": 100,
+             "waybill": 100}
+NAME_LIMITS = {"shop": 200, "product_name": 300, "product_category": 100, "warehouse": 100, "carrier": 100,
+               "region": 100, "buyer_nick": 100, "reason": 500, "status": 50}
+
+ORDER_FACTS = ("batch_code", "production_date", "expiry_date", "warehouse", "carrier", "waybill", "region",
+               "paid_at", "shipped_at", "signed_at", "quantity")
+REVIEW_MUTABLE = ("rating_stars", "rating_level", "text", "followup_text", "followup_at", "image_count",
+                  "buyer_nick", "buyer_tier", "reviewed_at", "platform_order_id", "sku", "shop_id",
+                  "order_id", "product_id")
+TICKET_MUTABLE = ("ticket_type", "reason", "text", "amount", "status", "buyer_nick", "opened_at", "closed_at",
+                  "platform_order_id", "sku", "shop_id", "order_id", "product_id")
+MUTABLE = {"reviews": REVIEW_MUTABLE, "tickets": TICKET_MUTABLE}
+
+_DATETIME_FIELDS = ("reviewed_at", "followup_at", "paid_at", "shipped_at", "signed_at", "opened_at", "closed_at")
+_DATE_FIELDS = ("production_date", "expiry_date")
+_WS = re.compile(r"\s+")
+
+
+class RowError(ValueError):
+    def __init__(self, reasons: list[str]):
+        super().__init__("；".join(reasons))
+        self.reasons = reasons
+
+
+def raw_json(header: HeaderMap, cells: list | None, raw_text: str | None = None) -> str:
+    """The row as read, JSON-encoded (column -> cell), for rejected rows."""
+    if cells is None:
+        return json.dumps({"_line": raw_text}, ensure_ascii=False) if raw_text is not None else "{}"
+    record = {}
+    for i, cell in enumerate(cells):
+        name = header.columns[i] if i < len(header.columns) and header.columns[i] else f"_col{i + 1}"
+        record[name] = _jsonable(cell)
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override: str | None,
+                 platform_default: str | None) -> dict:
+    """Parse one row. Raises RowError with every problem found (Chinese / English)."""
+    get: dict[str, object] = {}
+    raw: dict[str, object] = {}
+    for i, cell in enumerate(cells):
+        target = header.fields.get(i)
+        if target is not None:
+            get[target] = cell
+        elif _present(cell):
+            name = header.columns[i] if i < len(header.columns) and header.columns[i] else f"_col{i + 1}"
+            raw[name] = _jsonable(cell)
+    errors: list[str] = []
+    for i, cell in enumerate(cells):
+        if isinstance(cell, str) and ("\x00" in cell or _has_surrogate(cell)):
+            errors.append("单元格含有无效字符（NUL 或孤立代理项）/ a cell holds an invalid character (NUL or lone surrogate)")
+            break
+    rec: dict[str, object] = {}
+
+    def parse(name, fn):
+        try:
+            return fn(get.get(name))
+        except ValueError as exc:
+            errors.append(f"{name}: {exc}")
+            return None
+
+    # platform
+    if platform_override:
+        rec["platform"] = platform_override
+    elif _present(get.get("platform")):
+        rec["platform"] = normalize_platform(V.nfkc(get["platform"]))
+        if rec["platform"] is None:
+            errors.append(f"未知平台 / unknown platform: {V.nfkc(get['platform'])[:30]} "
+                          "(taobao/tmall/jd/pdd/meituan/other)")
+    elif platform_default:
+        rec["platform"] = platform_default
+    else:
+        rec["platform"] = None
+        errors.append("未知平台：表头无法判断平台，请用 --platform 指定 / unknown platform: "
+                      "the header does not tell, pass --platform")
+
+    for name in ("external_id", "sub_order_id", "order_id", "sku", "batch_code", "waybill"):
+        value = parse(name, V.parse_id)
+        if value is not None and len(value) > ID_LIMITS[name]:
+            errors.append(f"{name} 过长 / too long")
+        rec[name] = value
+    for name, limit in NAME_LIMITS.items():
+        if name in ("reason", "status") and kind != "tickets":
+            continue
+        value = get.get(name)
+        value = None if value is None else (V.format_scalar(value) if not isinstance(value, str) else value).strip()
+        if value and len(value) > limit:
+            raw[f"{name}_full"] = value
+            value = value[:limit]
+        rec[name] = value or None
+    for name in _DATETIME_FIELDS:
+        rec[name] = parse(name, V.parse_datetime)
+    for name in _DATE_FIELDS:
+        rec[name] = parse(name, V.parse_date)
+    rec["quantity"] = parse("quantity", lambda v: V.parse_int(v, "数量 / quantity"))
+    rec["shelf_life_days"] = parse("shelf_life_days", lambda v: V.parse_int(v, "保质期 / shelf life"))
+
+    if kind == "reviews":
+        try:
+            rec["rating_stars"], rec["rating_level"] = V.parse_rating(get.get("rating"), get.get("rating_level"))
+        except ValueError as exc:
+            errors.append(str(exc))
+            rec["rating_stars"] = rec["rating_level"] = None
+        rec["text"] = V.clean_text(get.get("text"))
+        if rec["text"] is None:
+            errors.append("评价内容为空 / missing review text")
+        rec["followup_text"] = V.clean_optional_text(get.get("followup_text"))
+        image_cell = get.get("image_count")
+        rec["image_count"] = None if image_cell is None else V.parse_image_count(image_cell)
+        tier_cell = get.get("buyer_tier")
+        rec["buyer_tier"] = V.parse_buyer_tier(tier_cell)
+        if rec["buyer_tier"] is None and _present(tier_cell):
+            raw[header.columns[_index_of(header, "buyer_tier")]] = _jsonable(tier_cell)
+    else:
+        try:
+            rec["ticket_type"] = V.parse_ticket_type(get.get("ticket_type"))
+        except ValueError as exc:
+            errors.append(str(exc))
+        rec["text"] = V.clean_text(get.get("text")) or ""
+        rec["amount"] = parse("amount", V.parse_amount)
+        if not rec["text"] and not rec.get("reason"):
+            errors.append("缺少售后原因或说明 / missing ticket reason and text")
+
+    if errors:
+        raise RowError(errors)
+    if rec["product_name"] and not rec["sku"]:
+        raw.setdefault("product_name", rec["product_name"])
+    if rec["sub_order_id"]:
+        raw.setdefault("sub_order_id", rec["sub_order_id"])
+    rec["raw"] = raw
+    rec["dedupe_key"] = dedupe_key(kind, rec)
+    return rec
+
+
+def _present(value) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _index_of(header: HeaderMap, field_name: str) -> int:
+    return next(i for i, f in header.fields.items() if f == field_name)
+
+
+def normalized_text(text: str | None) -> str:
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
+
+
+def _sha(parts: list) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def dedupe_key(kind: str, rec: dict) -> str:
+    if rec.get("external_id"):
+        return "id:" + rec["external_id"]
+    if kind == "reviews":
+        if rec.get("sub_order_id"):
+            return "id:sub:" + rec["sub_order_id"]
+        parts = [rec.get("order_id"), rec.get("sku"), rec.get("buyer_nick"), rec.get("reviewed_at"),
+                 rec.get("rating_stars"), rec.get("rating_level"), normalized_text(rec.get("text"))]
+    else:
+        parts = [rec.get("order_id"), rec.get("sku"), rec.get("ticket_type"), normalized_text(rec.get("reason")),
+                 normalized_text(rec.get("text")), rec.get("amount"), rec.get("opened_at"), rec.get("buyer_nick")]
+    return "h:" + _sha(parts)
+
+
+def content_hash(kind: str, row: dict) -> str:
+    return _sha([row.get(name) for name in MUTABLE[kind]])

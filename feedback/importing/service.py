@@ -1,0 +1,511 @@
+"""Store reviews and tickets: one code path for files (CLI, demo) and the JSON API.
+
+Speed and safety come from the same place: rows are written with set-based statements
+(``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in batches, one ``SELECT ... IN`` per batch for
+what already exists, ``executemany`` updates only for rows that changed), never one ORM object or
+one SELECT per row. The unique constraints ``(platform, dedupe_key)`` on reviews and tickets, and
+the natural keys of shops, products, batches and orders, make two concurrent imports of
+overlapping files safe on SQLite and PostgreSQL alike. Every table is written in key order, so
+two PostgreSQL transactions take their row locks in the same order and cannot deadlock each other
+(a retry on deadlock/serialization errors remains as a safety net in ``run_import``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from ..models import Batch, ImportBatch, Order, Product, RejectedRow, Review, Shop, Ticket
+from ..models.meta import utcnow
+from ..services.outbox import request_classification
+from .errors import ImportFileError
+from .headers import load_mapping, normalize_platform
+from .readers import Table, read_file, read_records
+from .records import MUTABLE, RowError, build_record, content_hash, raw_json
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1000
+KINDS = ("reviews", "tickets")
+STATUS_CODES = {"created": 201, "updated": 200, "duplicate": 409, "error": 422}
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str  # created | updated | duplicate | error
+    id: int | None = None
+    external_id: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = {"index": self.index, "status": self.status, "code": STATUS_CODES[self.status]}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.external_id:
+            out["external_id"] = self.external_id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    import_batch_id: int | None = None
+    inserted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    total_rows: int = 0
+    filename: str | None = None
+    file_format: str | None = None
+    encoding: str | None = None
+    header_family: str | None = None
+    platform: str | None = None
+    notes: list[str] = field(default_factory=list)
+    items: list[ItemResult] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self, rejected_samples: int = 20) -> dict:
+        errors = [{"row": i.index, "reason": "；".join(i.errors)} for i in self.items if i.status == "error"]
+        return {
+            "kind": self.kind,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "total_rows": self.total_rows,
+            "import_batch_id": self.import_batch_id,
+            "file": self.filename,
+            "format": self.file_format,
+            "encoding": self.encoding,
+            "header_family": self.header_family,
+            "platform": self.platform,
+            "notes": self.notes,
+            "rejected_rows": errors[:rejected_samples],
+        }
+
+
+# -- front doors ------------------------------------------------------------------------------
+
+def import_file(session: Session, path: str | Path, kind: str, *, platform: str | None = None,
+                mapping: str | Path | None = None, created_by: str | None = None,
+                source: str = "file") -> ImportResult:
+    """Read and store one file. ImportFileError (nothing written) when it is not a readable table."""
+    _check_kind(kind)
+    platform = check_platform(platform)
+    mapping_obj = load_mapping(mapping, kind) if mapping else None
+    table = read_file(path, kind, mapping_obj)
+    return import_table(session, table, kind, platform=platform, filename=Path(path).name,
+                        created_by=created_by, source=source)
+
+
+def import_items(session: Session, kind: str, items: list, *, platform: str | None = None,
+                 created_by: str | None = None) -> ImportResult:
+    """The JSON API: canonical English field names; rejected items are answered, not stored,
+    and when every item is bad nothing at all is written."""
+    _check_kind(kind)
+    table = read_records(items, kind, platform=platform)
+    return import_table(session, table, kind, platform=None, filename=None, created_by=created_by,
+                        source="api", keep_rejected=False)
+
+
+def run_import(session_factory, fn, attempts: int = 3):
+    """Run fn(session) in its own transaction and commit; retry on deadlock/serialization/locked."""
+    for attempt in range(1, attempts + 1):
+        session = session_factory()
+        try:
+            result = fn(session)
+            session.commit()
+            return result
+        except DBAPIError as exc:
+            session.rollback()
+            if attempt < attempts and _retryable(exc):
+                log.warning("import retried after %s", exc.orig)
+                continue
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
+
+
+def check_platform(platform: str | None) -> str | None:
+    if platform is None or platform == "":
+        return None
+    code = normalize_platform(platform)
+    if code is None:
+        raise ImportFileError(f"未知平台 / unknown platform: {platform} (taobao/tmall/jd/pdd/meituan/other)")
+    return code
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+
+
+# -- the one path -----------------------------------------------------------------------------
+
+def import_table(session: Session, table: Table, kind: str, *, platform: str | None, filename: str | None,
+                 created_by: str | None = None, source: str = "file", keep_rejected: bool = True) -> ImportResult:
+    header = table.header
+    default_platform = normalize_platform(table.platform) if table.platform else header.platform
+    result = ImportResult(kind=kind, filename=filename, file_format=table.file_format, encoding=table.encoding,
+                          header_family=header.family, platform=platform or default_platform,
+                          total_rows=len(table.rows), notes=list(table.notes))
+    accepted: list[tuple[int, dict]] = []
+    rejected: list[tuple[int, str, str]] = []
+    for row in table.rows:
+        if row.error:
+            rejected.append((row.number, raw_json(header, row.cells, row.raw_text), row.error))
+            continue
+        try:
+            accepted.append((row.number, build_record(kind, header, row.cells, platform_override=platform,
+                                                      platform_default=default_platform)))
+        except RowError as exc:
+            rejected.append((row.number, raw_json(header, row.cells), "；".join(exc.reasons)))
+    result.rejected = len(rejected)
+    errors_by_row = {number: reason for number, _, reason in rejected}
+
+    if not accepted and not keep_rejected:
+        result.items = [ItemResult(n, "error", errors=errors_by_row[n].split("；")) for n, _, _ in rejected]
+        return result
+
+    now = utcnow()
+    batch = ImportBatch(kind=kind, source=source, filename=(filename or "")[:500] or None,
+                        file_format=table.file_format, encoding=table.encoding, platform=result.platform,
+                        header_family=header.family, total_rows=len(table.rows), created_by=created_by)
+    session.add(batch)
+    session.flush()
+    result.import_batch_id = batch.id
+
+    records = [rec for _, rec in accepted]
+    shop_ids = _store_shops(session, records, now)
+    product_ids = _store_products(session, records, now)
+    batch_ids = _store_batches(session, records, product_ids, now)
+    order_ids = _store_orders(session, records, shop_ids, product_ids, batch_ids, now)
+
+    rows = []
+    for number, rec in accepted:
+        row = _main_row(kind, rec, shop_ids, product_ids, order_ids)
+        row.update(import_batch_id=batch.id, created_at=now, updated_at=now)
+        rows.append((number, rec, row))
+    statuses, ids = _store_main(session, kind, rows, batch.id)
+
+    for number, rec, row in rows:
+        status = statuses[number]
+        if status == "created":
+            result.inserted += 1
+        elif status == "updated":
+            result.updated += 1
+        else:
+            result.duplicates += 1
+    item_by_row = {number: ItemResult(number, statuses[number], ids[(row["platform"], row["dedupe_key"])],
+                                      rec.get("external_id")) for number, rec, row in rows}
+    for number, _, reason in rejected:
+        item_by_row[number] = ItemResult(number, "error", errors=reason.split("；"))
+    result.items = [item_by_row[n] for n in sorted(item_by_row)]
+
+    if keep_rejected and rejected:
+        table_ = RejectedRow.__table__
+        params = [{"import_batch_id": batch.id, "row_number": n, "raw": raw, "reason": reason, "created_at": now}
+                  for n, raw, reason in rejected]
+        for chunk in _chunks(params, CHUNK):
+            session.execute(table_.insert(), chunk)
+
+    batch.inserted, batch.updated = result.inserted, result.updated
+    batch.duplicates, batch.rejected = result.duplicates, result.rejected
+    batch.finished_at = utcnow()
+    changed = sorted({i.id for i in result.items if i.status in ("created", "updated") and i.id is not None})
+    result.changed_ids = changed
+    if changed:
+        if kind == "reviews":
+            request_classification(session, review_ids=changed)
+        else:
+            request_classification(session, ticket_ids=changed)
+    session.flush()
+    return result
+
+
+# -- the related rows: shops, products, batches, orders (created or filled in, never overwritten) --
+
+def _store_shops(session, records, now) -> dict:
+    wanted = {}
+    for rec in records:
+        if rec["shop"]:
+            wanted.setdefault((rec["platform"], rec["shop"]), {"platform": rec["platform"], "name": rec["shop"],
+                                                               "created_at": now})
+    return _ensure(session, Shop.__table__, ("platform", "name"), wanted, fill=())
+
+
+def _store_products(session, records, now) -> dict:
+    wanted: dict = {}
+    for rec in records:
+        if not rec["sku"]:
+            continue
+        row = wanted.setdefault((rec["sku"],), {"sku": rec["sku"], "name": "", "category": None,
+                                                "shelf_life_days": None, "created_at": now})
+        row["name"] = row["name"] or rec["product_name"] or ""
+        row["category"] = row["category"] or rec["product_category"]
+        row["shelf_life_days"] = row["shelf_life_days"] or rec["shelf_life_days"]
+    return _ensure(session, Product.__table__, ("sku",), wanted, fill=("name", "category", "shelf_life_days"))
+
+
+def _store_batches(session, records, product_ids, now) -> dict:
+    wanted: dict = {}
+    for rec in records:
+        if not (rec["sku"] and rec["batch_code"]):
+            continue
+        product_id = product_ids[(rec["sku"],)]
+        row = wanted.setdefault((product_id, rec["batch_code"]), {
+            "product_id": product_id, "batch_code": rec["batch_code"], "production_date": None,
+            "expiry_date": None, "created_at": now})
+        row["production_date"] = row["production_date"] or rec["production_date"]
+        row["expiry_date"] = row["expiry_date"] or rec["expiry_date"]
+    return _ensure(session, Batch.__table__, ("product_id", "batch_code"), wanted,
+                   fill=("production_date", "expiry_date"))
+
+
+_ORDER_FILL = ("shop_id", "product_id", "batch_id", "warehouse", "carrier", "waybill", "region", "paid_at",
+               "shipped_at", "signed_at")
+
+
+def _store_orders(session, records, shop_ids, product_ids, batch_ids, now) -> dict:
+    wanted: dict = {}
+    for rec in records:
+        if not rec["order_id"]:
+            continue
+        key = (rec["platform"], rec["order_id"], rec["sku"] or "")
+        product_id = product_ids.get((rec["sku"],)) if rec["sku"] else None
+        facts = {
+            "shop_id": shop_ids.get((rec["platform"], rec["shop"])) if rec["shop"] else None,
+            "product_id": product_id,
+            "batch_id": batch_ids.get((product_id, rec["batch_code"])) if product_id and rec["batch_code"] else None,
+            **{name: rec[name] for name in ("warehouse", "carrier", "waybill", "region", "paid_at", "shipped_at",
+                                            "signed_at")},
+        }
+        row = wanted.get(key)
+        if row is None:
+            wanted[key] = {"platform": key[0], "platform_order_id": key[1], "sku": key[2],
+                           "quantity": rec["quantity"] or 1, "raw": {}, "created_at": now, **facts}
+        else:
+            for name, value in facts.items():
+                if row[name] is None:
+                    row[name] = value
+    return _ensure(session, Order.__table__, ("platform", "platform_order_id", "sku"), wanted, fill=_ORDER_FILL)
+
+
+def _ensure(session, table, key_cols, wanted: dict, fill) -> dict:
+    """Insert the missing rows, fill empty columns of existing ones; returns key -> id."""
+    ids: dict = {}
+    for chunk in _chunks(sorted(wanted, key=_sort_key), CHUNK):
+        existing = _fetch(session, table, key_cols, chunk, ("id",) + tuple(fill))
+        new = [wanted[k] for k in chunk if k not in existing]
+        if new:
+            inserted = _insert(session, table, key_cols, new)
+            ids.update(inserted)
+            missing = [k for k in chunk if k not in existing and k not in inserted]
+            if missing:  # a concurrent import inserted them a moment ago
+                existing.update(_fetch(session, table, key_cols, missing, ("id",) + tuple(fill)))
+        updates = []
+        for key, old in existing.items():
+            ids[key] = old["id"]
+            changes = {c: wanted[key][c] for c in fill
+                       if old[c] in (None, "") and wanted[key][c] not in (None, "")}
+            if changes:
+                updates.append((old["id"], changes))
+        _update_rows(session, table, updates)
+    return ids
+
+
+# -- reviews and tickets ----------------------------------------------------------------------
+
+def _main_row(kind, rec, shop_ids, product_ids, order_ids) -> dict:
+    row = {
+        "platform": rec["platform"],
+        "dedupe_key": rec["dedupe_key"][:200],
+        "external_id": rec["external_id"],
+        "shop_id": shop_ids.get((rec["platform"], rec["shop"])) if rec["shop"] else None,
+        "order_id": order_ids.get((rec["platform"], rec["order_id"], rec["sku"] or "")) if rec["order_id"] else None,
+        "platform_order_id": rec["order_id"],
+        "product_id": product_ids.get((rec["sku"],)) if rec["sku"] else None,
+        "sku": rec["sku"],
+        "text": rec["text"],
+        "buyer_nick": rec["buyer_nick"],
+        "raw": rec["raw"],
+    }
+    if kind == "reviews":
+        row.update({name: rec[name] for name in ("rating_stars", "rating_level", "followup_text", "followup_at",
+                                                 "image_count", "buyer_tier", "reviewed_at")})
+    else:
+        row.update({name: rec[name] for name in ("ticket_type", "reason", "amount", "status", "opened_at",
+                                                 "closed_at")})
+    return row
+
+
+def _merge(kind, old: dict, new: dict) -> dict:
+    """New non-empty values win; what the new row does not say keeps its old value."""
+    merged = {}
+    for name in MUTABLE[kind]:
+        value = new.get(name)
+        merged[name] = old.get(name) if value is None or value == "" else value
+    return merged
+
+
+def _store_main(session, kind, rows, batch_id):
+    """Insert/update the reviews or tickets. Returns ({row number: status}, {key: id})."""
+    table = (Review if kind == "reviews" else Ticket).__table__
+    mutable = MUTABLE[kind]
+    statuses: dict[int, str] = {}
+    # Collapse repeats inside the file: later rows merge into the first.
+    by_key: dict[tuple, dict] = {}
+    first_row: dict[tuple, int] = {}
+    for number, _rec, row in rows:
+        key = (row["platform"], row["dedupe_key"])
+        if key not in by_key:
+            by_key[key] = dict(row)
+            first_row[key] = number
+            continue
+        merged = _merge(kind, by_key[key], row)
+        statuses[number] = "updated" if any(merged[c] != by_key[key][c] for c in mutable) else "duplicate"
+        by_key[key].update(merged)
+    for row in by_key.values():
+        row["content_hash"] = content_hash(kind, row)
+
+    ids: dict = {}
+    key_status: dict = {}
+    cols = ("id", "content_hash") + mutable
+    for chunk in _chunks(sorted(by_key, key=_sort_key), CHUNK):
+        existing = _fetch(session, table, ("platform", "dedupe_key"), chunk, cols)
+        new = [_insertable(kind, by_key[k]) for k in chunk if k not in existing]
+        if new:
+            inserted = _insert(session, table, ("platform", "dedupe_key"), new)
+            for key, id_ in inserted.items():
+                ids[key] = id_
+                key_status[key] = "created"
+            missing = [k for k in chunk if k not in existing and k not in inserted]
+            if missing:  # a concurrent import inserted them a moment ago
+                existing.update(_fetch(session, table, ("platform", "dedupe_key"), missing, cols))
+        updates = []
+        for key, old in existing.items():
+            ids[key] = old["id"]
+            new_row = by_key[key]
+            if old["content_hash"] == new_row["content_hash"]:
+                key_status[key] = "duplicate"
+                continue
+            merged = _merge(kind, old, new_row)
+            if all(_same(merged[c], old[c]) for c in mutable):
+                key_status[key] = "duplicate"
+                continue
+            merged["content_hash"] = content_hash(kind, merged)
+            merged["import_batch_id"] = batch_id
+            merged["raw"] = new_row["raw"] or None
+            if merged["raw"] is None:
+                del merged["raw"]
+            key_status[key] = "updated"
+            updates.append((old["id"], merged))
+        _update_rows(session, table, updates)
+    for key, number in first_row.items():
+        statuses[number] = key_status[key]
+    return statuses, ids
+
+
+def _insertable(kind, row: dict) -> dict:
+    if kind == "reviews" and row["image_count"] is None:
+        return {**row, "image_count": 0}
+    return row
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return a == b
+
+
+# -- set-based helpers ------------------------------------------------------------------------
+
+def _sort_key(key: tuple):
+    return tuple("" if part is None else str(part) if not isinstance(part, int) else f"{part:020d}" for part in key)
+
+
+def _chunks(items, size):
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _dialect_insert(session, table):
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover
+        raise RuntimeError(f"unsupported database {name}")
+    return insert(table)
+
+
+def _fetch(session, table, key_cols, keys, cols) -> dict:
+    """One SELECT per group of keys sharing their first column (an indexed IN on the second)."""
+    wanted = set(keys)
+    found: dict = {}
+    select_cols = [table.c[c] for c in dict.fromkeys(tuple(cols) + tuple(key_cols))]
+    if len(key_cols) == 1:
+        groups = {(): [k[0] for k in keys]}
+    else:
+        groups: dict = {}
+        for k in keys:
+            groups.setdefault(k[0], set()).add(k[1])
+    for prefix, values in groups.items():
+        stmt = select(*select_cols)
+        if len(key_cols) > 1:
+            stmt = stmt.where(table.c[key_cols[0]] == prefix)
+            in_col = table.c[key_cols[1]]
+        else:
+            in_col = table.c[key_cols[0]]
+        for part in _chunks(sorted(values, key=str), CHUNK):
+            for row in session.execute(stmt.where(in_col.in_(part))).mappings():
+                key = tuple(row[c] for c in key_cols)
+                if key in wanted:
+                    found[key] = dict(row)
+    return found
+
+
+def _insert(session, table, key_cols, rows) -> dict:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the keys that were really new -> their id."""
+    stmt = _dialect_insert(session, table)
+    stmt = stmt.on_conflict_do_nothing(index_elements=list(key_cols)).returning(
+        table.c.id, *[table.c[c] for c in key_cols])
+    out = {}
+    for row in session.execute(stmt, rows).mappings():
+        out[tuple(row[c] for c in key_cols)] = row["id"]
+    return out
+
+
+def _update_rows(session, table, updates: list[tuple[int, dict]]) -> None:
+    """executemany UPDATE ... WHERE id = ?, grouped by the set of columns changed."""
+    groups: dict[tuple, list] = {}
+    for id_, changes in updates:
+        groups.setdefault(tuple(sorted(changes)), []).append({"b_id": id_, **{f"b_{c}": v for c, v in changes.items()}})
+    for cols, params in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in cols})
+        for chunk in _chunks(params, CHUNK):
+            session.execute(stmt, chunk)
+
+
+def rejected_rows_json(result: ImportResult) -> str:
+    return json.dumps(result.as_dict()["rejected_rows"], ensure_ascii=False)

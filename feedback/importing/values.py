@@ -1,0 +1,294 @@
+"""Cell value parsing: dates, ratings, numbers, ids, ticket types and buyer tiers.
+
+Every parser takes what a reader produced (a str from CSV/JSON, or a number/datetime from XLSX)
+and returns a Python value, or raises ValueError with a Chinese + English message that ends up as
+the rejected row's reason. Numeric fields are NFKC-normalized (full-width digits, ideographic
+spaces); free text is stored as given and never passes through here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Excel serial numbers between 1954 and 2119: anything else in a date column is not a date.
+EXCEL_SERIAL_RANGE = (20000.0, 80000.0)
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+
+EMPTY_MARKERS = {"", "-", "--", "—", "无", "暂无", "null", "none", "nan", "n/a", "/"}
+
+LEVELS = {
+    "好评": "good", "good": "good", "positive": "good",
+    "中评": "neutral", "neutral": "neutral",
+    "差评": "bad", "bad": "bad", "negative": "bad",
+}
+CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+TICKET_TYPES = {
+    "refund": "refund", "退款": "refund", "仅退款": "refund", "部分退款": "refund",
+    "退款(未收到货)": "refund", "退款（未收到货）": "refund", "未收到货退款": "refund",
+    "return": "return", "退货": "return", "退货退款": "return", "退款退货": "return",
+    "exchange": "exchange", "换货": "exchange", "换新": "exchange",
+    "resend": "resend", "补发": "resend", "补寄": "resend", "补发货": "resend", "重新发货": "resend",
+    "complaint": "complaint", "投诉": "complaint", "维权": "complaint", "平台介入": "complaint",
+    "工单": "complaint", "客诉": "complaint",
+}
+BUYER_TIERS = {
+    "new": "new", "新客": "new", "新顾客": "new", "新用户": "new", "首单": "new", "首次购买": "new",
+    "returning": "returning", "老客": "returning", "老顾客": "returning", "老用户": "returning",
+    "回头客": "returning", "复购": "returning", "复购用户": "returning",
+}
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
+_STARS_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:星|分|stars?)?$", re.I)
+
+
+def nfkc(value) -> str:
+    """Full-width digits, letters and spaces folded to ASCII, surrounding whitespace removed."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def is_empty(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return nfkc(value).lower() in EMPTY_MARKERS
+    return False
+
+
+def clean_text(value) -> str | None:
+    """Free text as given; None when the cell is empty or whitespace."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = format_scalar(value)
+    return value if value.strip() else None
+
+
+def clean_optional_text(value) -> str | None:
+    """Like clean_text, but the usual 'nothing here' markers (无, -, 暂无) also count as empty."""
+    text = clean_text(value)
+    if text is None or nfkc(text).lower() in EMPTY_MARKERS or nfkc(text) in ("暂无追评", "无追评"):
+        return None
+    return text
+
+
+def format_scalar(value) -> str:
+    """A number from a spreadsheet as the text a person would type (12345.0 -> '12345')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def parse_id(value) -> str | None:
+    """Order/review/SKU ids: NFKC, Excel guards (leading ', ="...", tabs) removed."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"无效编号 / invalid id: {value!r}")
+    if isinstance(value, (int, float)):
+        text = format_scalar(value)
+    else:
+        text = nfkc(value)
+    if text.startswith('="') and text.endswith('"'):
+        text = text[2:-1]
+    text = text.lstrip("'`").strip()
+    if text.lower() in EMPTY_MARKERS:
+        return None
+    if len(text) > 100:
+        raise ValueError(f"编号过长 / id longer than 100 characters: {text[:40]}…")
+    return text
+
+
+def parse_datetime(value) -> dt.datetime | None:
+    """2024-03-05 12:00, 2024/3/5, 2024年3月5日 12时30分, ISO 8601, 20240305, Excel serials."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return _naive_china(value)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_excel_serial(float(value), value)
+    text = nfkc(value)
+    if text.lower() in EMPTY_MARKERS:
+        return None
+    m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if m:
+        parts = [int(p) if p and p[0].isdigit() else 0 for p in m.groups()[:6]]
+        try:
+            result = dt.datetime(*parts)
+        except ValueError:
+            raise ValueError(f"日期不存在 / no such date: {text}") from None
+        tz = m.groups()[6] if len(m.groups()) > 6 else None
+        if tz:
+            result = _naive_china(dt.datetime.fromisoformat(result.isoformat() + ("+00:00" if tz == "Z" else tz)))
+        return result
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"无法识别的日期 / unparseable date: {text[:40]}") from None
+    return _from_excel_serial(number, text)
+
+
+def parse_date(value) -> dt.date | None:
+    result = parse_datetime(value)
+    return None if result is None else result.date()
+
+
+def _naive_china(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(CHINA_TZ).replace(tzinfo=None)
+
+
+def _from_excel_serial(number: float, shown) -> dt.datetime:
+    low, high = EXCEL_SERIAL_RANGE
+    if not low <= number <= high:
+        raise ValueError(f"无法识别的日期 / unparseable date: {shown}")
+    return (EXCEL_EPOCH + dt.timedelta(days=number)).replace(microsecond=0)
+
+
+def parse_stars(value) -> int | None:
+    """1-5 stars: 5, '5星', '五星', '★★★★☆', '4.0', '５'."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = nfkc(value)
+        if text.lower() in EMPTY_MARKERS:
+            return None
+        if text and set(text) <= {"★", "☆"}:
+            number = float(text.count("★"))
+        elif len(text) >= 2 and text[0] in CHINESE_DIGITS and text[1:] in ("星", "分", "颗星"):
+            number = float(CHINESE_DIGITS[text[0]])
+        else:
+            m = _STARS_RE.match(text)
+            if not m:
+                raise ValueError(f"无法识别的评分 / unparseable rating: {text[:20]}")
+            number = float(m.group(1))
+    if not number.is_integer() and number <= 5:
+        number = float(round(number + 1e-9))  # 4.5 -> 5 (half up)
+    if not 1 <= number <= 5:
+        raise ValueError(f"评分须为 1-5 星 / rating must be 1-5 stars: {value}")
+    return int(number)
+
+
+def parse_level(value) -> str | None:
+    """好评/中评/差评 (or good/neutral/bad)."""
+    if value is None:
+        return None
+    text = nfkc(value).lower()
+    if text in EMPTY_MARKERS:
+        return None
+    if text in LEVELS:
+        return LEVELS[text]
+    raise ValueError(f"无法识别的评价等级 / unknown rating level: {text[:20]} (好评/中评/差评)")
+
+
+def parse_rating(stars_value, level_value) -> tuple[int | None, str | None]:
+    """Stars and level from whichever cells the row has. A level-like text in the stars cell
+    (好评) is read as a level; stars imply the level: 1-2 差评, 3 中评, 4-5 好评."""
+    stars = level = None
+    if stars_value is not None and not isinstance(stars_value, (int, float)) and nfkc(stars_value).lower() in LEVELS:
+        level_value = level_value if not is_empty(level_value) else stars_value
+    else:
+        stars = parse_stars(stars_value)
+    level = parse_level(level_value)
+    if level is None and stars is not None:
+        level = level_from_stars(stars)
+    return stars, level
+
+
+def level_from_stars(stars: int) -> str:
+    return "bad" if stars <= 2 else "neutral" if stars == 3 else "good"
+
+
+def parse_int(value, what: str = "数量 / number") -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{what} 须为整数 / must be a whole number: {value}")
+        return int(value)
+    text = nfkc(value).replace(",", "").replace(" ", "")
+    text = re.sub(r"(件|个|张|份|箱|袋|盒)$", "", text)
+    if text.lower() in EMPTY_MARKERS:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{what} 无法识别 / not a number: {text[:20]}") from None
+    if not number.is_integer():
+        raise ValueError(f"{what} 须为整数 / must be a whole number: {text[:20]}")
+    return int(number)
+
+
+def parse_amount(value) -> Decimal | None:
+    """Money: '¥12.50', '１２．５元', '1,200'."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        text = repr(value)
+    else:
+        text = nfkc(value).replace(",", "").replace(" ", "")
+        text = text.lstrip("¥￥").removesuffix("元").removeprefix("RMB").strip()
+    if text.lower() in EMPTY_MARKERS:
+        return None
+    try:
+        amount = Decimal(text).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"金额无法识别 / unparseable amount: {text[:20]}") from None
+    if amount < 0 or amount >= Decimal("10000000000"):
+        raise ValueError(f"金额超出范围 / amount out of range: {text[:20]}")
+    return amount
+
+
+def parse_image_count(value) -> int:
+    """A count, or a cell of image URLs (counted), or 有图/无图."""
+    if value is None or isinstance(value, bool):
+        return 0
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    if isinstance(value, (int, float)):
+        return max(int(value), 0)
+    text = nfkc(value)
+    if text.lower() in EMPTY_MARKERS or text in ("无图", "否", "没有"):
+        return 0
+    if text in ("有图", "是", "有"):
+        return 1
+    if text.isdigit():
+        return int(text)
+    parts = [p for p in re.split(r"[\s,;|，；、]+", text) if p]
+    return len(parts)
+
+
+def parse_ticket_type(value) -> str:
+    text = nfkc(value).lower()
+    if text in TICKET_TYPES:
+        return TICKET_TYPES[text]
+    for key, code in TICKET_TYPES.items():  # "退货退款(已收到货)" and the like
+        if len(key) > 1 and not key.isascii() and text.startswith(key):
+            return code
+    if not text:
+        raise ValueError("缺少售后类型 / missing ticket type (退款/退货/换货/补发/投诉)")
+    raise ValueError(f"未知售后类型 / unknown ticket type: {text[:20]} (退款/退货/换货/补发/投诉)")
+
+
+def parse_buyer_tier(value) -> str | None:
+    text = nfkc(value).lower()
+    return BUYER_TIERS.get(text)

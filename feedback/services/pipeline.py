@@ -1,0 +1,139 @@
+"""The pipeline step behind one classification message: classify → ledger → root-cause tasks.
+
+``classify_and_ledger`` is what the ``classify_reviews``/``classify_tickets`` actors run:
+
+1. read the texts in a short read-only transaction,
+2. classify them with no transaction open (inference may take seconds; on SQLite no write lock is
+   held meanwhile),
+3. in ONE write transaction: upsert the ``Classification`` rows, sync the ledger entries and group
+   them into tasks, and mark the outbox job done. A worker killed anywhere leaves either all of it
+   or none of it; running the same message again changes nothing (an item whose classification is
+   newer than its text and made by the same model is skipped).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Classification, OutboxJob, Review, Ticket
+from ..models.meta import utcnow
+from .ledger import LedgerBuilder
+from .rootcause import Grouper
+from .workflow_config import WorkflowConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class StepResult:
+    classified: int = 0
+    skipped: int = 0
+    ledger_entries: int = 0
+    opened: list = dataclasses.field(default_factory=list)
+    notification_ids: list = dataclasses.field(default_factory=list)
+
+
+def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
+    model = Review if kind == "review" else Ticket
+    cols = [model.id, model.text, model.updated_at]
+    cols.append(Review.rating_stars if kind == "review" else Ticket.reason)
+    rows = session.execute(select(*cols).where(model.id.in_(ids))).all()
+    out = []
+    for row in rows:
+        text = row[1] or ""
+        if kind == "review":
+            out.append({"id": row[0], "text": text, "rating": row[3], "updated_at": row[2]})
+        else:
+            reason = row[3] or ""
+            out.append({"id": row[0], "text": (reason + "。" + text) if reason else text, "updated_at": row[2]})
+    return out
+
+
+def _current(session: Session, kind: str, ids: list[int]) -> dict[int, Classification]:
+    col = Classification.review_id if kind == "review" else Classification.ticket_id
+    return {getattr(c, kind + "_id"): c for c in session.execute(select(Classification).where(col.in_(ids))).scalars()}
+
+
+def classify_and_ledger(session_factory, classifier, kind: str, ids: list[int], config: WorkflowConfig,
+                        outbox_id: int | None = None, force: bool = False,
+                        read_session_factory=None) -> StepResult:
+    """Run one message. ``session_factory`` makes plain sessions (``read_session_factory``, if
+    given, read-only ones: on SQLite a deferred BEGIN); ``kind`` is review or ticket."""
+    assert kind in ("review", "ticket")
+    ids = sorted({int(i) for i in ids})
+    result = StepResult()
+    model_version = getattr(classifier, "version", None)
+
+    # 1. read (no write lock: SQLite readers run beside the writer under WAL)
+    with (read_session_factory or session_factory)() as session:
+        items = _texts(session, kind, ids)
+        current = _current(session, kind, ids)
+    todo = []
+    for it in items:
+        c = current.get(it["id"])
+        fresh = c is not None and it["updated_at"] is not None and c.updated_at >= it["updated_at"]
+        if fresh and not force and (model_version is None or c.model_version == model_version):
+            result.skipped += 1
+        else:
+            todo.append(it)
+
+    # 2. classify, outside any transaction
+    results = classifier.classify_batch([{k: v for k, v in it.items() if k != "updated_at"} for it in todo]) if todo else []
+    by_id = {r.id: r for r in results}
+
+    # 3. one write transaction
+    with session_factory() as session, session.begin():
+        current = _current(session, kind, [it["id"] for it in todo])
+        now = utcnow()
+        for it in todo:
+            r = by_id.get(it["id"])
+            if r is None:
+                continue
+            if r.error:
+                log.warning("classifier error on %s %s: %s", kind, it["id"], r.error)
+            c = current.get(it["id"])
+            if c is None:
+                c = Classification(**{kind + "_id": it["id"]}, created_at=now)
+                session.add(c)
+            c.model_version = r.model or "unknown"
+            c.complaint = bool(r.complaint)
+            c.categories = list(r.categories or [])
+            c.food_safety = bool(r.food_safety)
+            c.scores = dict(r.scores or {})
+            c.evidence = {k: list(v) for k, v in (r.evidence or {}).items()}
+            c.sources = dict(r.sources or {})
+            c.confidence = float(r.confidence or 0.0)
+            c.low_confidence = bool(r.low_confidence or r.error)
+            c.updated_at = now
+            result.classified += 1
+        session.flush()
+        builder = LedgerBuilder(session, config)
+        entries = builder.sync(review_ids=ids if kind == "review" else (),
+                               ticket_ids=ids if kind == "ticket" else ())
+        result.ledger_entries = len(entries)
+        grouping = Grouper(session, config).process(entries)
+        result.opened = grouping.opened
+        result.notification_ids = grouping.notification_ids
+        if outbox_id is not None:
+            mark_done(session, outbox_id)
+    return result
+
+
+def resync_ledger(session: Session, config: WorkflowConfig, review_ids=(), ticket_ids=(),
+                  outbox_id: int | None = None) -> StepResult:
+    """Ledger + grouping again for these items (after a label correction); caller commits."""
+    entries = LedgerBuilder(session, config).sync(review_ids=review_ids, ticket_ids=ticket_ids)
+    grouping = Grouper(session, config).process(entries)
+    if outbox_id is not None:
+        mark_done(session, outbox_id)
+    return StepResult(ledger_entries=len(entries), opened=grouping.opened,
+                      notification_ids=grouping.notification_ids)
+
+
+def mark_done(session: Session, outbox_id: int) -> None:
+    job = session.get(OutboxJob, outbox_id)
+    if job is not None and job.status != "done":
+        job.status, job.done_at, job.last_error = "done", utcnow(), None

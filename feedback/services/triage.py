@@ -1,0 +1,681 @@
+"""Triage of complaints for review managers: the queue, one item, corrections, bulk actions.
+
+The queue is read from the ledger (one denormalized row per complaint, with platform, SKU,
+batch, carrier, rating and date already on it) joined to the current Classification. It is
+sorted by urgency: food safety first, then low model confidence, then newest. That order is
+served as three *tiers*, each read newest-first along the index
+ix_ledger_entries_triage (status, food_safety, occurred_at, id); the cursor is
+(tier, occurred_at, id), so every page is an index range scan that stops after `limit` rows —
+never OFFSET, whatever page the manager is on.
+
+Text search: LIKE on SQLite, ILIKE on PostgreSQL, always combined with the other filters and the
+indexed order, so a frequent word stops early; a rare word scans the review texts once (measured
+by bench/web_bench.py at 200,000 reviews). Two-character Chinese words (发霉, 漏气) are the
+common query, and no trigram or FTS index can serve patterns shorter than three characters,
+which is why no such index is added.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+
+from markupsafe import Markup, escape
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..models import (
+    CATEGORIES,
+    PLATFORMS,
+    Classification,
+    Department,
+    LabelCorrection,
+    LedgerCategory,
+    LedgerEntry,
+    Review,
+    RootCauseTask,
+    TaskEvent,
+    TaskEvidence,
+    Ticket,
+    User,
+)
+from ..models.ledger import LEDGER_STATUSES
+from ..models.meta import utcnow
+from ..models.tasks import ACTIVE_TASK_STATUSES
+
+CATEGORY_LABELS = {
+    "taste": "口味口感", "freshness": "新鲜度/日期", "logistics": "物流配送", "quality": "品质/包装/规格",
+    "service": "服务", "price": "价格", "other": "其他",
+}
+PLATFORM_LABELS = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "other": "其他"}
+STATUS_LABELS = {"new": "待分诊", "confirmed": "已确认", "not_complaint": "非投诉"}
+TIER_LABELS = {0: "食品安全", 1: "低置信度", 2: "普通"}
+BULK_ACTIONS = {
+    "confirm": "确认分类",
+    "not_complaint": "标记为非投诉",
+    "attach": "关联到整改任务",
+    "assign": "分派给部门",
+}
+BULK_CHUNK = 500
+
+# Workflows' dramatiq actor that rebuilds ledger entries from the current classification, when
+# it exists; without it the ledger rows are updated here directly (see _update_ledger).
+LEDGER_REBUILD_ACTOR = None
+
+
+class TriageError(ValueError):
+    """Bad input from the page; the message is shown to the user."""
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Filters:
+    category: str | None = None
+    platform: str | None = None
+    sku: str | None = None
+    batch: str | None = None
+    carrier: str | None = None
+    rating: str | None = None  # "1".."5" stars or good/neutral/bad
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str | None = "new"  # None = every status
+    conf_max: float | None = None  # model confidence at most
+    food_safety: bool = False
+    q: str | None = None
+
+    FIELDS = ("category", "platform", "sku", "batch", "carrier", "rating", "date_from", "date_to",
+              "status", "conf_max", "food_safety", "q")
+
+    @classmethod
+    def from_params(cls, params, default_status: str | None = "new") -> tuple[Filters, list[str]]:
+        """Parse query/form parameters; bad values are dropped and reported, never fatal."""
+        errors: list[str] = []
+        f = cls(status=default_status)
+
+        def text(name, maxlen=100):
+            value = (params.get(name) or "").strip()
+            return value[:maxlen] or None
+
+        f.category = text("category")
+        if f.category and f.category not in CATEGORIES:
+            errors.append(f"未知分类 (unknown category): {f.category}")
+            f.category = None
+        f.platform = text("platform")
+        if f.platform and f.platform not in PLATFORMS:
+            errors.append(f"未知平台 (unknown platform): {f.platform}")
+            f.platform = None
+        f.sku, f.batch, f.carrier = text("sku"), text("batch"), text("carrier")
+        f.rating = text("rating")
+        if f.rating and f.rating not in ("1", "2", "3", "4", "5", "good", "neutral", "bad"):
+            errors.append(f"评分应为 1–5 或 好/中/差评 (bad rating): {f.rating}")
+            f.rating = None
+        for name in ("date_from", "date_to"):
+            raw = text(name, 10)
+            if raw:
+                try:
+                    setattr(f, name, dt.date.fromisoformat(raw))
+                except ValueError:
+                    errors.append(f"日期格式应为 YYYY-MM-DD (bad date): {raw}")
+        if "status" in params:
+            status = text("status")
+            if status in (None, "all"):
+                f.status = None
+            elif status in LEDGER_STATUSES:
+                f.status = status
+            else:
+                errors.append(f"未知状态 (unknown status): {status}")
+        raw = text("conf_max", 10)
+        if raw:
+            try:
+                f.conf_max = float(raw)
+                if not 0 <= f.conf_max <= 1:
+                    raise ValueError
+            except ValueError:
+                errors.append(f"置信度应为 0–1 之间的数 (confidence must be 0..1): {raw}")
+                f.conf_max = None
+        f.food_safety = (params.get("food_safety") or "") in ("1", "on", "true")
+        f.q = text("q", 200)
+        return f, errors
+
+    def to_params(self) -> dict[str, str]:
+        out = {}
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if name == "status":
+                out["status"] = value or "all"
+            elif name == "food_safety":
+                if value:
+                    out[name] = "1"
+            elif value not in (None, ""):
+                out[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return out
+
+    def describe(self) -> str:
+        parts = []
+        if self.status:
+            parts.append(f"状态={STATUS_LABELS.get(self.status, self.status)}")
+        labels = {"category": "分类", "platform": "平台", "sku": "SKU", "batch": "批次", "carrier": "快递",
+                  "rating": "评分", "date_from": "起", "date_to": "止", "conf_max": "置信度≤", "q": "搜索"}
+        for name, label in labels.items():
+            value = getattr(self, name)
+            if value not in (None, ""):
+                shown = CATEGORY_LABELS.get(value, value) if name == "category" else value
+                parts.append(f"{label}={shown}")
+        if self.food_safety:
+            parts.append("仅食品安全")
+        return "，".join(parts) or "全部"
+
+
+def _like_pattern(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _classification_exists(*conditions):
+    """EXISTS over the entry's classification (by review or by ticket): a probe of a unique index."""
+    return or_(
+        exists().where(Classification.review_id == LedgerEntry.review_id, *conditions),
+        exists().where(Classification.ticket_id == LedgerEntry.ticket_id, *conditions),
+    )
+
+
+def filter_conditions(session: Session, f: Filters) -> list:
+    conds = []
+    if f.status:
+        conds.append(LedgerEntry.status == f.status)
+    if f.platform:
+        conds.append(LedgerEntry.platform == f.platform)
+    if f.sku:
+        conds.append(LedgerEntry.sku == f.sku)
+    if f.batch:
+        conds.append(LedgerEntry.batch_code == f.batch)
+    if f.carrier:
+        conds.append(LedgerEntry.carrier == f.carrier)
+    if f.rating:
+        if f.rating.isdigit():
+            conds.append(LedgerEntry.rating_stars == int(f.rating))
+        else:
+            conds.append(LedgerEntry.rating_level == f.rating)
+    if f.date_from:
+        conds.append(LedgerEntry.occurred_at >= dt.datetime.combine(f.date_from, dt.time()))
+    if f.date_to:
+        conds.append(LedgerEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+    if f.food_safety:
+        conds.append(LedgerEntry.food_safety.is_(True))
+    if f.category:
+        conds.append(exists().where(LedgerCategory.entry_id == LedgerEntry.id, LedgerCategory.category == f.category))
+    if f.conf_max is not None:
+        conds.append(_classification_exists(Classification.confidence <= f.conf_max))
+    if f.q:
+        dialect = session.get_bind().dialect.name
+        pattern = _like_pattern(f.q)
+
+        def match(col):
+            return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
+
+        conds.append(or_(
+            exists().where(Review.id == LedgerEntry.review_id, match(Review.text)),
+            exists().where(Ticket.id == LedgerEntry.ticket_id, match(Ticket.text)),
+        ))
+    return conds
+
+
+def _tier_condition(tier: int):
+    low = _classification_exists(Classification.low_confidence.is_(True))
+    if tier == 0:
+        return LedgerEntry.food_safety.is_(True)
+    if tier == 1:
+        return and_(LedgerEntry.food_safety.is_(False), low)
+    return and_(LedgerEntry.food_safety.is_(False), ~low)
+
+
+# --- the cursor ---------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Cursor:
+    tier: int
+    occurred_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.tier}|{self.occurred_at.isoformat()}|{self.id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None) -> Cursor | None:
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            tier, when, ident = raw.split("|")
+            return cls(int(tier), dt.datetime.fromisoformat(when), int(ident))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TriageError("翻页参数无效，请回到第一页 (bad page cursor)") from exc
+
+
+def entry_tier(session: Session, entry: LedgerEntry) -> int:
+    if entry.food_safety:
+        return 0
+    cls = classification_for(session, entry)
+    return 1 if cls is not None and cls.low_confidence else 2
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class QueueRow:
+    entry: LedgerEntry
+    tier: int
+    text: str
+    kind: str  # review | ticket
+    subject_id: int
+    classification: Classification | None
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.tier, self.entry.occurred_at, self.entry.id)
+
+
+@dataclasses.dataclass
+class Page:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    count: int | None = None
+    count_capped: bool = False
+
+
+class TriageService:
+    COUNT_CAP = 10_000
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    # reading
+
+    def _tier_ids(self, f: Filters, tier: int, after: Cursor | None, limit: int, reverse: bool = False):
+        conds = filter_conditions(self.session, f) + [_tier_condition(tier)]
+        if after is not None and after.tier == tier:
+            key = (LedgerEntry.occurred_at, LedgerEntry.id)
+            if reverse:
+                conds.append(or_(key[0] > after.occurred_at, and_(key[0] == after.occurred_at, key[1] > after.id)))
+            else:
+                conds.append(or_(key[0] < after.occurred_at, and_(key[0] == after.occurred_at, key[1] < after.id)))
+        order = (LedgerEntry.occurred_at.asc(), LedgerEntry.id.asc()) if reverse else \
+            (LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
+        stmt = select(LedgerEntry.id).where(*conds).order_by(*order).limit(limit)
+        return list(self.session.execute(stmt).scalars())
+
+    def page(self, f: Filters, cursor: Cursor | None = None, limit: int = 50, with_count: bool = True) -> Page:
+        ids_tiers: list[tuple[int, int]] = []
+        start_tier = cursor.tier if cursor else 0
+        for tier in range(start_tier, 3):
+            need = limit + 1 - len(ids_tiers)
+            if need <= 0:
+                break
+            ids_tiers += [(i, tier) for i in self._tier_ids(f, tier, cursor, need)]
+        more = len(ids_tiers) > limit
+        ids_tiers = ids_tiers[:limit]
+        rows = self._load_rows(ids_tiers)
+        next_cursor = rows[-1].cursor.encode() if more and rows else None
+        page = Page(rows=rows, next_cursor=next_cursor)
+        if with_count:
+            page.count, page.count_capped = self.count(f, cap=self.COUNT_CAP)
+        return page
+
+    def neighbour(self, f: Filters, entry: LedgerEntry, direction: int) -> int | None:
+        """The id of the next (+1) or previous (-1) entry of the queue, from this one."""
+        here = Cursor(entry_tier(self.session, entry), entry.occurred_at, entry.id)
+        tiers = range(here.tier, 3) if direction > 0 else range(here.tier, -1, -1)
+        for tier in tiers:
+            ids = self._tier_ids(f, tier, here, 1, reverse=direction < 0)
+            if ids:
+                return ids[0]
+        return None
+
+    def count(self, f: Filters, cap: int | None = None) -> tuple[int, bool]:
+        inner = select(literal(1)).select_from(LedgerEntry).where(*filter_conditions(self.session, f))
+        if cap is not None:
+            inner = inner.limit(cap + 1)
+        n = self.session.execute(select(func.count()).select_from(inner.subquery())).scalar_one()
+        if cap is not None and n > cap:
+            return cap, True
+        return n, False
+
+    def _load_rows(self, ids_tiers: list[tuple[int, int]]) -> list[QueueRow]:
+        if not ids_tiers:
+            return []
+        ids = [i for i, _ in ids_tiers]
+        entries = {e.id: e for e in self.session.execute(select(LedgerEntry).where(LedgerEntry.id.in_(ids))).scalars()}
+        review_ids = [e.review_id for e in entries.values() if e.review_id]
+        ticket_ids = [e.ticket_id for e in entries.values() if e.ticket_id]
+        texts_r = dict(self.session.execute(select(Review.id, Review.text).where(Review.id.in_(review_ids))).all()) \
+            if review_ids else {}
+        texts_t = dict(self.session.execute(select(Ticket.id, Ticket.text).where(Ticket.id.in_(ticket_ids))).all()) \
+            if ticket_ids else {}
+        cls_r, cls_t = {}, {}
+        if review_ids:
+            cls_r = {c.review_id: c for c in self.session.execute(
+                select(Classification).where(Classification.review_id.in_(review_ids))).scalars()}
+        if ticket_ids:
+            cls_t = {c.ticket_id: c for c in self.session.execute(
+                select(Classification).where(Classification.ticket_id.in_(ticket_ids))).scalars()}
+        # categories in one query
+        cats: dict[int, list[str]] = {}
+        for entry_id, cat in self.session.execute(
+                select(LedgerCategory.entry_id, LedgerCategory.category).where(LedgerCategory.entry_id.in_(ids))):
+            cats.setdefault(entry_id, []).append(cat)
+        rows = []
+        for entry_id, tier in ids_tiers:
+            e = entries.get(entry_id)
+            if e is None:
+                continue
+            e.category_codes = sorted(cats.get(e.id, []), key=CATEGORIES.index)
+            if e.review_id:
+                rows.append(QueueRow(e, tier, texts_r.get(e.review_id, ""), "review", e.review_id,
+                                     cls_r.get(e.review_id)))
+            else:
+                rows.append(QueueRow(e, tier, texts_t.get(e.ticket_id, ""), "ticket", e.ticket_id or 0,
+                                     cls_t.get(e.ticket_id)))
+        return rows
+
+    def iter_filter_ids(self, f: Filters, chunk: int = BULK_CHUNK) -> Iterator[list[int]]:
+        """Every entry id the filter matches, in id order and chunks; re-runs the filter query for
+        each chunk (rows already changed by the caller may drop out; that is fine)."""
+        last = 0
+        conds = filter_conditions(self.session, f)
+        while True:
+            ids = list(self.session.execute(
+                select(LedgerEntry.id).where(*conds, LedgerEntry.id > last).order_by(LedgerEntry.id).limit(chunk)
+            ).scalars())
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+            if len(ids) < chunk:
+                return
+
+    # one item
+
+    def get_entry(self, entry_id: int) -> LedgerEntry | None:
+        return self.session.get(LedgerEntry, entry_id)
+
+    def visible_to(self, user: User, entry: LedgerEntry, can_triage: bool) -> bool:
+        """Managers and admins see every entry; a department head only those attached to a task of
+        their department."""
+        if can_triage:
+            return True
+        if user.department_id is None:
+            return False
+        return self.session.execute(
+            select(TaskEvidence.task_id).join(RootCauseTask, RootCauseTask.id == TaskEvidence.task_id)
+            .where(TaskEvidence.ledger_entry_id == entry.id, RootCauseTask.department_id == user.department_id)
+            .limit(1)
+        ).first() is not None
+
+    def detail(self, entry: LedgerEntry) -> dict:
+        subject = self.session.get(Review, entry.review_id) if entry.review_id else self.session.get(Ticket, entry.ticket_id)
+        cls = classification_for(self.session, entry)
+        order = getattr(subject, "order", None)
+        batch = order.batch if order is not None else None
+        tasks = list(self.session.execute(
+            select(RootCauseTask).join(TaskEvidence, TaskEvidence.task_id == RootCauseTask.id)
+            .where(TaskEvidence.ledger_entry_id == entry.id).order_by(RootCauseTask.id)
+        ).scalars())
+        corrections = list(self.session.execute(
+            select(LabelCorrection, User.username).outerjoin(User, User.id == LabelCorrection.user_id)
+            .where(LabelCorrection.review_id == entry.review_id if entry.review_id
+                   else LabelCorrection.ticket_id == entry.ticket_id)
+            .order_by(LabelCorrection.id.desc())
+        ).all())
+        entry.category_codes = sorted((c.category for c in entry.categories), key=CATEGORIES.index)
+        evidence = evidence_terms(cls.evidence if cls else None)
+        return {
+            "entry": entry, "subject": subject, "kind": "review" if entry.review_id else "ticket",
+            "classification": cls, "order": order, "batch": batch, "tasks": tasks,
+            "corrections": corrections,
+            "highlighted": highlight(subject.text if subject else "", evidence),
+            "highlighted_followup": highlight(getattr(subject, "followup_text", None) or "", evidence),
+            "evidence_terms": evidence,
+            "scores": sorted(((c, float(s)) for c, s in ((cls.scores or {}) if cls else {}).items()
+                              if c in CATEGORIES and isinstance(s, (int, float))),
+                             key=lambda cs: -cs[1]),
+        }
+
+    # writing
+
+    def correct(self, entry: LedgerEntry, user: User, *, complaint: bool, categories: Iterable[str],
+                food_safety: bool) -> LabelCorrection:
+        categories = [c for c in CATEGORIES if c in set(categories)]
+        if complaint and not categories:
+            raise TriageError("投诉至少要有一个分类 (a complaint needs at least one category)")
+        if not complaint:
+            categories, food_safety = [], False
+        return self._apply(entry, user, complaint, categories, food_safety)
+
+    def confirm(self, entry: LedgerEntry, user: User) -> LabelCorrection:
+        cls = classification_for(self.session, entry)
+        cats = list(cls.categories or []) if cls else [c.category for c in entry.categories]
+        if not cats:
+            cats = [entry.primary_category] if entry.primary_category in CATEGORIES else ["other"]
+        return self._apply(entry, user, True, [c for c in CATEGORIES if c in cats],
+                           bool(cls.food_safety if cls else entry.food_safety))
+
+    def _apply(self, entry, user, complaint, categories, food_safety) -> LabelCorrection:
+        cls = classification_for(self.session, entry)
+        correction = LabelCorrection(
+            review_id=entry.review_id, ticket_id=entry.ticket_id, user_id=user.id, complaint=complaint,
+            categories=categories, food_safety=food_safety, previous=_prediction(cls),
+        )
+        self.session.add(correction)
+        if cls is not None:
+            cls.complaint = complaint
+            cls.categories = categories
+            cls.food_safety = food_safety
+            cls.low_confidence = False
+            cls.sources = {**{c: "manual" for c in categories}, "corrected_by": user.username}
+        self._update_ledger([entry.id], complaint, categories, food_safety, scores=(cls.scores if cls else None))
+        self.session.flush()
+        return correction
+
+    def _update_ledger(self, entry_ids: list[int], complaint: bool, categories: list[str] | None,
+                       food_safety: bool | None, scores: dict | None = None) -> None:
+        """Write the corrected labels onto the ledger rows (status confirmed / not_complaint)."""
+        values: dict = {"status": "confirmed" if complaint else "not_complaint", "updated_at": utcnow()}
+        if categories is not None:
+            if categories:
+                ranked = sorted(categories, key=lambda c: -float((scores or {}).get(c, 0) or 0))
+                values["primary_category"] = ranked[0]
+            values["food_safety"] = bool(food_safety)
+        self.session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(entry_ids)).values(**values)
+                             .execution_options(synchronize_session="fetch"))
+        if categories:
+            self.session.execute(delete(LedgerCategory).where(LedgerCategory.entry_id.in_(entry_ids)))
+            self.session.execute(insert(LedgerCategory), [
+                {"entry_id": i, "category": c} for i in entry_ids for c in categories])
+        self.session.expire_all()
+
+    # bulk
+
+    def bulk(self, action: str, user: User, entry_ids: Iterable[int], *, task_id: int | None = None,
+             department_id: int | None = None) -> int:
+        """Apply one bulk action to these entries (a chunk). Returns how many were changed."""
+        ids = sorted({int(i) for i in entry_ids})
+        if not ids:
+            return 0
+        if action not in BULK_ACTIONS:
+            raise TriageError(f"未知操作 (unknown action): {action}")
+        if action in ("confirm", "not_complaint"):
+            return self._bulk_label(action, user, ids)
+        if action == "attach":
+            task = self.session.get(RootCauseTask, task_id) if task_id else None
+            if task is None:
+                raise TriageError("请填写存在的整改任务编号 (no such task)")
+            return self._attach(task, ids, user)
+        dept = self.session.get(Department, department_id) if department_id else None
+        if dept is None:
+            raise TriageError("请选择部门 (choose a department)")
+        return self._attach(self._manual_task(dept, user), ids, user)
+
+    def _bulk_label(self, action: str, user: User, ids: list[int]) -> int:
+        rows = self.session.execute(
+            select(LedgerEntry.id, LedgerEntry.review_id, LedgerEntry.ticket_id, LedgerEntry.primary_category,
+                   LedgerEntry.food_safety).where(LedgerEntry.id.in_(ids))
+        ).all()
+        review_ids = [r.review_id for r in rows if r.review_id]
+        ticket_ids = [r.ticket_id for r in rows if r.ticket_id]
+        cls_by = {}
+        if review_ids:
+            cls_by.update({("r", c.review_id): c for c in self.session.execute(
+                select(Classification).where(Classification.review_id.in_(review_ids))).scalars()})
+        if ticket_ids:
+            cls_by.update({("t", c.ticket_id): c for c in self.session.execute(
+                select(Classification).where(Classification.ticket_id.in_(ticket_ids))).scalars()})
+        now = utcnow()
+        corrections = []
+        for r in rows:
+            cls = cls_by.get(("r", r.review_id) if r.review_id else ("t", r.ticket_id))
+            if action == "confirm":
+                cats = list(cls.categories or []) if cls is not None else []
+                cats = [c for c in CATEGORIES if c in cats] or [r.primary_category if r.primary_category in CATEGORIES else "other"]
+                complaint, fs = True, bool(cls.food_safety if cls is not None else r.food_safety)
+            else:
+                cats, complaint, fs = [], False, False
+            corrections.append({"review_id": r.review_id, "ticket_id": r.ticket_id, "user_id": user.id,
+                                "complaint": complaint, "categories": cats, "food_safety": fs,
+                                "previous": _prediction(cls), "created_at": now})
+            if cls is not None:
+                cls.complaint, cls.categories, cls.food_safety, cls.low_confidence = complaint, cats, fs, False
+                cls.sources = {**{c: "manual" for c in cats}, "corrected_by": user.username}
+        if corrections:
+            self.session.execute(insert(LabelCorrection), corrections)
+        entry_ids = [r.id for r in rows]
+        if action == "confirm":
+            # categories stay as predicted; only the status changes
+            self.session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(entry_ids))
+                                 .values(status="confirmed", updated_at=now)
+                                 .execution_options(synchronize_session=False))
+        else:
+            self.session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(entry_ids))
+                                 .values(status="not_complaint", updated_at=now)
+                                 .execution_options(synchronize_session=False))
+        self.session.flush()
+        return len(entry_ids)
+
+    def _manual_task(self, dept: Department, user: User) -> RootCauseTask:
+        """The active hand-assigned task of this department, created on first use."""
+        key = f"manual:{dept.code}"
+        task = self.session.execute(
+            select(RootCauseTask).where(RootCauseTask.active_cause_key == key)).scalar_one_or_none()
+        if task is None:
+            task = RootCauseTask(cause_key=key, active_cause_key=key, category="other", department_id=dept.id,
+                                 title=f"人工分派：{dept.name}", status="open", severity="normal",
+                                 attributes={"assigned_by": user.username},
+                                 sla_due_at=utcnow() + dt.timedelta(days=3))
+            self.session.add(task)
+            self.session.flush()
+            self.session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username,
+                                       from_status=None, to_status="open", comment="评价经理人工分派"))
+        return task
+
+    def _attach(self, task: RootCauseTask, ids: list[int], user: User) -> int:
+        if task.status not in ACTIVE_TASK_STATUSES:
+            raise TriageError(f"任务 #{task.id} 已验证关闭，不能再关联 (task is closed)")
+        present = set(self.session.execute(
+            select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id,
+                                                       TaskEvidence.ledger_entry_id.in_(ids))).scalars())
+        existing = set(self.session.execute(select(LedgerEntry.id).where(LedgerEntry.id.in_(ids))).scalars())
+        new = sorted(existing - present)
+        if new:
+            now = utcnow()
+            self.session.execute(insert(TaskEvidence), [
+                {"task_id": task.id, "ledger_entry_id": i, "attached_at": now} for i in new])
+            task.complaint_count = (task.complaint_count or 0) + len(new)
+            self.session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username,
+                                       from_status=task.status, to_status=task.status,
+                                       comment=f"关联 {len(new)} 条中差评"))
+            self.session.flush()
+        return len(new)
+
+    # export for retraining
+
+    def iter_corrections_jsonl(self, chunk: int = 1000) -> Iterator[str]:
+        """The latest correction of each review/ticket, in the taxonomy label format, one JSON a line."""
+        for kind, col, model in (("review", LabelCorrection.review_id, Review),
+                                 ("ticket", LabelCorrection.ticket_id, Ticket)):
+            latest = (select(func.max(LabelCorrection.id).label("id")).where(col.is_not(None))
+                      .group_by(col).subquery())
+            last = 0
+            while True:
+                rows = self.session.execute(
+                    select(LabelCorrection, model.text).join(latest, latest.c.id == LabelCorrection.id)
+                    .join(model, model.id == col).where(LabelCorrection.id > last)
+                    .order_by(LabelCorrection.id).limit(chunk)
+                ).all()
+                for corr, text in rows:
+                    subject = corr.review_id if kind == "review" else corr.ticket_id
+                    yield json.dumps({"id": f"{kind}-{subject}", "text": text, "complaint": bool(corr.complaint),
+                                      "categories": list(corr.categories or []),
+                                      "food_safety": bool(corr.food_safety)}, ensure_ascii=False) + "\n"
+                if len(rows) < chunk:
+                    break
+                last = rows[-1][0].id
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def classification_for(session: Session, entry: LedgerEntry) -> Classification | None:
+    if entry.review_id:
+        return session.execute(select(Classification).where(Classification.review_id == entry.review_id)).scalar_one_or_none()
+    if entry.ticket_id:
+        return session.execute(select(Classification).where(Classification.ticket_id == entry.ticket_id)).scalar_one_or_none()
+    return None
+
+
+def _prediction(cls: Classification | None) -> dict | None:
+    if cls is None:
+        return None
+    return {"model_version": cls.model_version, "complaint": bool(cls.complaint),
+            "categories": list(cls.categories or []), "food_safety": bool(cls.food_safety),
+            "confidence": cls.confidence, "low_confidence": bool(cls.low_confidence),
+            "scores": cls.scores or {}}
+
+
+def evidence_terms(evidence) -> list[str]:
+    """Every string in the classifier's evidence (whatever its nesting), longest first."""
+    found: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, str):
+            if value.strip():
+                found.add(value.strip())
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    walk(evidence or {})
+    return sorted(found, key=lambda s: (-len(s), s))[:100]
+
+
+def highlight(text: str, terms: list[str]) -> Markup:
+    """Escape the text, then wrap each evidence match in <mark>. Matching is done on the raw text
+    and every piece is escaped on its own, so markup in a review can never get through."""
+    text = text or ""
+    if not terms:
+        return Markup(escape(text))
+    pattern = re.compile("|".join(re.escape(t) for t in terms))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(Markup("<mark>") + escape(m.group(0)) + Markup("</mark>"))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+__all__ = ["BULK_ACTIONS", "CATEGORY_LABELS", "Cursor", "Filters", "TriageError", "TriageService"]

@@ -1,0 +1,51 @@
+"""The negative-review ledger page (中差评明细表): filters, counts, trend, keyset-paginated rows.
+Queries are feedback.services.ledger.LedgerQuery's."""
+from __future__ import annotations
+
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..models import CATEGORIES, PLATFORMS, Review, Ticket
+from ..models.ledger import LEDGER_STATUSES
+from ..services.ledger import LedgerFilterError, LedgerFilters, LedgerQuery
+from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS, STATUS_LABELS
+from .charts import line_chart
+
+PAGE_SIZE = 50
+
+
+@view_config(route_name="ledger.list", renderer="ledger/list.html", permission="ledger")
+def ledger_list(request):
+    q = LedgerQuery(request.dbsession)
+    try:
+        filters = LedgerFilters.from_params(request.GET)
+    except LedgerFilterError as exc:
+        request.session.flash(str(exc), "error")
+        filters = LedgerFilters()
+    after = request.GET.get("after") or None
+    try:
+        page = q.page(filters, after=after, limit=PAGE_SIZE)
+    except LedgerFilterError as exc:
+        request.session.flash(str(exc), "error")
+        after = None
+        page = q.page(filters, limit=PAGE_SIZE)
+    trend = q.trend(filters, weeks=12)
+    texts = {}
+    rids = [e.review_id for e in page.items if e.review_id]
+    tids = [e.ticket_id for e in page.items if e.ticket_id]
+    if rids:
+        texts.update({("r", i): t for i, t in request.dbsession.execute(select(Review.id, Review.text).where(Review.id.in_(rids)))})
+    if tids:
+        texts.update({("t", i): t for i, t in request.dbsession.execute(select(Ticket.id, Ticket.text).where(Ticket.id.in_(tids)))})
+    params = filters.to_params()
+    return {
+        "filters": filters, "params": params, "page": page, "first_page": after is None, "texts": texts,
+        "total": q.total(filters),
+        "by_category": q.counts(filters, by="category", limit=10),
+        "by_sku": q.counts(filters, by="sku", limit=10),
+        "by_carrier": q.counts(filters, by="carrier", limit=10),
+        "trend": trend,
+        "chart": line_chart([(p.week, p.count) for p in trend], title="每周中差评数"),
+        "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,
+        "platform_labels": PLATFORM_LABELS, "statuses": LEDGER_STATUSES, "status_labels": STATUS_LABELS,
+    }

@@ -1,0 +1,116 @@
+"""The task board: department heads see and work their department's tasks; managers and admins
+see every department's. Logic and scoping live in feedback.services.tasks.TaskService."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..models import Review, Ticket
+from ..models.tasks import TASK_STATUSES
+from ..services.tasks import (
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    TaskError,
+    TaskForbidden,
+    TaskNotFound,
+    task_service,
+)
+from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS
+from .charts import bar_chart
+
+# What each button does: (to_status, label, needs root cause + corrective action)
+ACTION_LABELS = {
+    "acknowledged": "确认收到",
+    "in_progress": "开始处理",
+    "resolved": "填写原因并标记已整改",
+    "verified": "确认整改有效",
+    "reopened": "重新打开",
+}
+BOARD_LIMIT = 100  # per column; the oldest verified tasks drop off the board
+
+
+def _get_task(request, svc):
+    try:
+        return svc.get(int(request.matchdict["id"]))
+    except (TaskNotFound, TaskForbidden) as exc:
+        # Another department's task is answered like a missing one: no existence leak.
+        raise HTTPNotFound("没有这个任务，或不在您的部门范围内") from exc
+
+
+@view_config(route_name="tasks.board", renderer="tasks/board.html", permission="tasks.view")
+def board(request):
+    svc = task_service(request)
+    dept = request.GET.get("department", "")
+    department_id = int(dept) if dept.isdigit() and svc.scoped_department_id is None else None
+    columns = []
+    for status in TASK_STATUSES:
+        tasks = svc.list(status=status, department_id=department_id, limit=BOARD_LIMIT)
+        columns.append({"status": status, "label": STATUS_NAMES[status], "tasks": tasks})
+    return {"columns": columns, "svc": svc, "departments": svc.departments(), "department_id": department_id,
+            "scoped": svc.scoped_department_id is not None, "category_labels": CATEGORY_LABELS,
+            "severity_names": SEVERITY_NAMES}
+
+
+@view_config(route_name="tasks.detail", renderer="tasks/detail.html", permission="tasks.view")
+def detail(request):
+    svc = task_service(request)
+    task = _get_task(request, svc)
+    evidence = svc.evidence(task, limit=50)
+    texts = {}
+    review_ids = [e.review_id for e in evidence if e.review_id]
+    ticket_ids = [e.ticket_id for e in evidence if e.ticket_id]
+    if review_ids:
+        texts.update({("r", i): t for i, t in request.dbsession.execute(
+            select(Review.id, Review.text).where(Review.id.in_(review_ids)))})
+    if ticket_ids:
+        texts.update({("t", i): t for i, t in request.dbsession.execute(
+            select(Ticket.id, Ticket.text).where(Ticket.id.in_(ticket_ids)))})
+    timeline = svc.timeline(task, weeks=8)
+    allowed = [s for s in svc.allowed_transitions(task)
+               if not (s == "verified" and request.user.role == "dept_head")]
+    if not request.has_permission("tasks.work"):
+        allowed = [s for s in allowed if s in ("verified", "reopened")]  # managers check the fix
+    return {
+        "task": task, "evidence": evidence, "texts": texts, "events": svc.events(task),
+        "chart": bar_chart([(p.week, p.count) for p in timeline], title="每周投诉数"),
+        "timeline": timeline, "overdue": svc.is_overdue(task), "allowed": allowed,
+        "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
+        "category_labels": CATEGORY_LABELS, "platform_labels": PLATFORM_LABELS,
+    }
+
+
+@view_config(route_name="tasks.transition", request_method="POST", permission="tasks.view")
+def transition(request):
+    svc = task_service(request)
+    task = _get_task(request, svc)
+    to_status = request.POST.get("to", "")
+    # Department heads (their department only, checked by the service) and admins work tasks;
+    # managers may verify or reopen.
+    if not request.has_permission("tasks.work") and to_status not in ("verified", "reopened"):
+        request.session.flash("您的角色不能执行此操作 (not allowed for your role).", "error")
+        return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))
+    try:
+        svc.transition(task, to_status, request.POST.get("comment"),
+                       root_cause=request.POST.get("root_cause"),
+                       corrective_action=request.POST.get("corrective_action"))
+    except TaskForbidden as exc:
+        request.session.flash(str(exc), "error")
+    except TaskError as exc:
+        request.session.flash(str(exc), "error")
+    else:
+        request.session.flash(f"任务 #{task.id} 已变为「{STATUS_NAMES[to_status]}」。", "success")
+    return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))
+
+
+@view_config(route_name="tasks.comment", request_method="POST", permission="tasks.view")
+def comment(request):
+    svc = task_service(request)
+    task = _get_task(request, svc)
+    try:
+        svc.comment(task, request.POST.get("comment", ""))
+    except TaskError as exc:
+        request.session.flash(str(exc), "error")
+    else:
+        request.session.flash("评论已添加。", "success")
+    return HTTPSeeOther(request.route_url("tasks.detail", id=task.id, _anchor="history"))

@@ -1,0 +1,195 @@
+"""The model-backed classifiers (TF-IDF, transformer, ensemble) behind the one interface.
+
+A model directory holds ``model.json`` (the manifest: version, paths, thresholds, the stacker),
+``tfidf/`` (arrays) and ``bert/`` (a ``save_pretrained`` directory). One ``ModelClassifier`` runs
+one path of it: ``tfidf``, ``bert`` or ``ensemble`` (stacking lexicon + TF-IDF + transformer).
+
+Reported scores are calibrated so that 0.5 is always the decision line of that label (a raw
+probability ``p`` with threshold ``t`` maps to ``0.5 p/t`` below and ``0.5 + 0.5 (p-t)/(1-t)``
+above), so a manager can compare them across labels and versions.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .base import (CATEGORIES, LABELS, LOW_CONFIDENCE, ClassificationResult, Classifier,
+                   error_result, has_cjk, margin_confidence, parse_item)
+from .lexicon import LexiconClassifier
+from .text import has_content, normalize
+
+PATHS = ("tfidf", "bert", "ensemble")
+LOW_RATING_FACTOR = 0.85  # 1-2 stars: thresholds x0.85 (a stated reason is still required)
+
+
+def calibrate(p: float, t: float) -> float:
+    if p < t:
+        return 0.5 * p / t if t > 0 else 0.0
+    return 0.5 + 0.5 * (p - t) / (1 - t) if t < 1 else 1.0
+
+
+def read_manifest(model_dir: str | Path) -> dict:
+    path = Path(model_dir) / "model.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{model_dir}: not a model directory (no model.json)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class ModelClassifier(Classifier):
+    def __init__(self, model_dir: str | Path, path: str | None = None,
+                 lexicon: LexiconClassifier | None = None, quantize: bool | None = None):
+        self.model_dir = Path(model_dir)
+        self.manifest = read_manifest(self.model_dir)
+        path = path or self.manifest["default_path"]
+        if path not in self.manifest["paths"]:
+            raise ValueError(f"{model_dir}: no {path!r} path (has {sorted(self.manifest['paths'])})")
+        self.name = path
+        self.spec = self.manifest["paths"][path]
+        self.version = self.spec["version"]
+        self.lexicon = lexicon or LexiconClassifier()
+        inputs = self.spec.get("inputs", [path])
+        self.tfidf = None
+        self.bert = None
+        if "tfidf" in inputs or path == "tfidf":
+            from .tfidf import TfidfModel  # noqa: PLC0415
+
+            self.tfidf = TfidfModel.load(self.model_dir / self.manifest["paths"]["tfidf"]["dir"])
+        if "bert" in inputs or path == "bert":
+            from .bert import BertScorer  # noqa: PLC0415
+
+            bspec = self.manifest["paths"]["bert"]
+            q = bspec.get("quantize", True) if quantize is None else quantize
+            self.bert = BertScorer(self.model_dir / bspec["dir"], quantize=q)
+        self.sentiment = None
+        if "sentiment" in inputs:
+            from .tfidf import TfidfModel  # noqa: PLC0415
+
+            self.sentiment = TfidfModel.load(self.model_dir / self.manifest["paths"]["sentiment"]["dir"])
+        self.stacker = None
+        if "stacker" in self.spec:
+            from .ensemble import Stacker  # noqa: PLC0415
+
+            self.stacker = Stacker.from_json(self.spec["stacker"])
+            self.inputs = inputs
+        self.thresholds: dict[str, float] = (self.stacker.thresholds if self.stacker
+                                             else self.spec["thresholds"])
+
+    # -- raw probabilities ------------------------------------------------------------------
+    def probabilities(self, texts: list[str], analyses=None) -> np.ndarray:
+        """(n, len(LABELS)) probabilities for normalized ``texts``."""
+        if analyses is None:
+            analyses = [self.lexicon.analyze(t, normalized=True) for t in texts]
+        if self.name == "tfidf":
+            return self.tfidf.predict_proba(texts)
+        if self.name == "bert":
+            return self.bert.scores(texts, normalized=True)
+        from .ensemble import build_features  # noqa: PLC0415
+
+        blocks = []
+        for inp in self.inputs:
+            if inp == "tfidf":
+                blocks.append(self.tfidf.logits(texts))
+            elif inp == "sentiment":
+                blocks.append(self.sentiment.logits([t[:300] for t in texts]))
+            elif inp == "bert":
+                blocks.append(self.bert.logits(texts, normalized=True))
+        return self.stacker.predict_proba(build_features(analyses, *blocks))
+
+    # -- classification ---------------------------------------------------------------------
+    def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
+        results: list[ClassificationResult | None] = [None] * len(items)
+        todo: list[tuple[int, object, str, int | None]] = []
+        for i, item in enumerate(items):
+            try:
+                item_id, text, rating, problem = parse_item(item)
+                if problem:
+                    results[i] = error_result(item_id, problem, self.version)
+                    continue
+                norm = normalize(text)
+                if not has_content(norm):
+                    results[i] = error_result(
+                        item_id, "no text to classify (empty after normalization)", self.version)
+                    continue
+                todo.append((i, item_id, norm, rating))
+            except Exception as exc:  # noqa: BLE001
+                results[i] = error_result(None, f"bad item: {exc!r}", self.version)
+        if todo:
+            try:
+                self._classify_valid(todo, results)
+            except Exception:  # noqa: BLE001 - fall back item by item, isolating the bad one
+                for entry in todo:
+                    try:
+                        self._classify_valid([entry], results)
+                    except Exception as exc:  # noqa: BLE001
+                        results[entry[0]] = error_result(
+                            entry[1], f"classification failed: {exc!r}", self.version)
+        return results  # type: ignore[return-value]
+
+    def _classify_valid(self, todo, results) -> None:
+        texts = [t for _, _, t, _ in todo]
+        analyses = [self.lexicon.analyze(t, normalized=True) for t in texts]
+        probs = self.probabilities(texts, analyses)
+        src = "ensemble" if self.stacker is not None else "model"
+        for (i, item_id, norm, rating), a, p in zip(todo, analyses, probs):
+            results[i] = self._decide(item_id, norm, rating, a, p, src)
+
+    def _decide(self, item_id, norm, rating, a, p, src) -> ClassificationResult:
+        factor = LOW_RATING_FACTOR if rating is not None and rating <= 2 else 1.0
+        thr = {lab: self.thresholds.get(lab, 0.5) * (factor if lab in CATEGORIES else 1.0)
+               for lab in LABELS}
+        prob = {lab: float(p[j]) for j, lab in enumerate(LABELS)}
+        scores = {lab: round(calibrate(prob[lab], thr[lab]), 4) for lab in LABELS}
+        cats = [c for c in CATEGORIES if prob[c] >= thr[c]]
+        sources = {c: src for c in cats}
+        fs_model = prob["food_safety"] >= thr["food_safety"]
+        fs_rule = a.food_safety
+        if fs_rule and not cats:
+            # the rules are high precision: a health risk is reported, so it is a complaint
+            best = max(("freshness", "quality"), key=lambda c: prob[c])
+            cats = [best]
+            sources[best] = "rule"
+        food_safety = bool(cats) and (fs_rule or fs_model)
+        if food_safety:
+            sources["food_safety"] = src if fs_model and not fs_rule else (
+                "rule" if fs_rule and not fs_model else "ensemble")
+            scores["food_safety"] = max(scores["food_safety"], 0.9 if fs_rule else 0.0)
+        complaint = bool(cats)
+        scores["complaint"] = max(scores[c] for c in CATEGORIES)
+        if complaint:
+            scores["complaint"] = max(scores["complaint"], 0.5)
+        evidence = {c: self._evidence(c, a, norm) for c in cats}
+        if food_safety:
+            evidence["food_safety"] = a.food_safety_evidence or self._evidence("food_safety", a, norm)
+        conf = margin_confidence(scores, {lab: 0.5 for lab in LABELS})
+        return ClassificationResult(
+            id=item_id, complaint=complaint, categories=cats, food_safety=food_safety,
+            scores=scores, evidence=evidence, sources=sources, confidence=conf,
+            low_confidence=conf < LOW_CONFIDENCE or not has_cjk(norm), model=self.version)
+
+    def _evidence(self, label: str, a, norm: str, k: int = 3) -> list[str]:
+        """The lexicon's spans for ``label``; failing that, the character n-grams of the text
+        that push the TF-IDF model hardest towards it."""
+        spans = a.evidence.get(label, []) if label in CATEGORIES else []
+        if spans or self.tfidf is None:
+            return list(spans)
+        from .tfidf import char_ngrams  # noqa: PLC0415
+
+        j = list(self.tfidf.labels).index(label)
+        scored = {}
+        for g in set(char_ngrams(norm, 2, 3)):
+            idx = self.tfidf.index.get(g)
+            if idx is not None and not g.isspace():
+                w = float(self.tfidf.coef[j, idx] * self.tfidf.idf[idx])
+                if w > 0:
+                    scored[g] = w
+        top = sorted(scored, key=scored.get, reverse=True)
+        kept: list[str] = []
+        for g in top:
+            if any(g in x or x in g for x in kept):
+                continue
+            kept.append(g)
+            if len(kept) == k:
+                break
+        return kept

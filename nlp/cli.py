@@ -1,0 +1,172 @@
+"""``python -m nlp {classify,evaluate,train,retrain}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+BATCH = 128
+
+
+def _load(model: str | None, path: str | None):
+    from . import load_classifier  # noqa: PLC0415
+
+    if model == "lexicon":
+        return load_classifier("lexicon")
+    return load_classifier(model_dir=model, path=path)
+
+
+def cmd_classify(args) -> int:
+    clf = _load(args.model, args.path)
+    n = bad = 0
+    src = sys.stdin if args.inp == "-" else open(args.inp, encoding="utf-8")  # noqa: SIM115
+    dst = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        batch: list = []
+
+        def flush():
+            nonlocal n, bad
+            for r in clf.classify_batch(batch):
+                dst.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+                n += 1
+                bad += r.error is not None
+            batch.clear()
+
+        for lineno, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                item = {"id": f"line-{lineno}", "text": None, "_error": exc.msg}
+            batch.append(item)
+            if len(batch) >= args.batch_size:
+                flush()
+        if batch:
+            flush()
+    finally:
+        if src is not sys.stdin:
+            src.close()
+        if dst is not sys.stdout:
+            dst.close()
+    print(f"classified {n} items with {clf.version} ({bad} with errors)", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data import read_jsonl  # noqa: PLC0415
+    from .evaluate import compute_metrics, dumps, format_table  # noqa: PLC0415
+
+    gold = list(read_jsonl(args.gold))
+    clf = _load(args.model, args.path)
+    preds = []
+    for i in range(0, len(gold), BATCH):
+        chunk = gold[i: i + BATCH]
+        items = [{"id": g.get("id"), "text": g.get("text"), "rating": g.get("rating")} for g in chunk]
+        preds.extend(r.to_dict() for r in clf.classify_batch(items))
+    m = compute_metrics(gold, preds)
+    m["model"] = clf.version
+    if args.json:
+        print(dumps(m))
+    else:
+        print(format_table(m, f"{clf.version} on {args.gold}"))
+    return 0
+
+
+def cmd_train(args) -> int:
+    from . import DEFAULT_POINTER, MODELS_DIR  # noqa: PLC0415
+    from .pipeline import train_model  # noqa: PLC0415
+
+    import datetime as dt  # noqa: PLC0415
+
+    version = args.version or dt.date.today().strftime("%Y.%m.%d")
+    out = Path(args.out) if args.out else MODELS_DIR / version
+    train_model(out, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
+                mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
+                inter_minutes=args.inter_minutes, inter_texts=args.inter_texts,
+                ft_epochs=args.epochs, ft_lr=args.lr, bert=not args.no_bert, version=version,
+                sentiment=not args.no_sentiment)
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    print(json.dumps({p: {"macro_f1": m["macro_f1"], "main4_min_f1": m["main4_min_f1"],
+                          "food_safety_recall": m["food_safety_recall"]}
+                      for p, m in metrics["heldout"].items()}, indent=1))
+    if args.set_default:
+        if out.parent.resolve() != MODELS_DIR.resolve():
+            print("--set-default needs the model under nlp/models/", file=sys.stderr)
+            return 2
+        DEFAULT_POINTER.write_text(out.name + "\n", encoding="utf-8")
+        print(f"default model is now {out.name}", file=sys.stderr)
+    return 0
+
+
+def cmd_retrain(args) -> int:
+    from .pipeline import retrain_from_corrections  # noqa: PLC0415
+
+    report = retrain_from_corrections(
+        args.corrections, base_model_dir=args.base, out_dir=args.out, promote=args.promote,
+        heldout=args.heldout, epochs=args.epochs, folds=args.folds, seed=args.seed,
+        labeled=args.labeled, version=args.version)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .data import CORPUS, LABELED  # noqa: PLC0415
+
+    p = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    c = sub.add_parser("classify", help="classify a JSONL file of {id, text, rating?}")
+    c.add_argument("--in", dest="inp", required=True, help="input JSONL ('-' for stdin)")
+    c.add_argument("--out", required=True, help="output JSONL ('-' for stdout)")
+    c.add_argument("--model", help="model directory or 'lexicon' (default: the shipped model)")
+    c.add_argument("--path", help="tfidf, bert, ensemble_lt or ensemble (default: the model's best)")
+    c.add_argument("--batch-size", type=int, default=BATCH)
+    c.set_defaults(func=cmd_classify)
+
+    e = sub.add_parser("evaluate", help="metrics against a gold JSONL file")
+    e.add_argument("--gold", required=True)
+    e.add_argument("--model")
+    e.add_argument("--path")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+
+    t = sub.add_parser("train", help="train a new model version (all paths) with its metrics")
+    t.add_argument("--out", help="model directory (default nlp/models/<version>)")
+    t.add_argument("--version")
+    t.add_argument("--labeled", default=str(LABELED))
+    t.add_argument("--corpus", default=str(CORPUS))
+    t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--mlm-dir", help="reuse this MLM-pretrained directory")
+    t.add_argument("--mlm-minutes", type=float, default=25.0)
+    t.add_argument("--mlm-steps", type=int, default=1600)
+    t.add_argument("--inter-minutes", type=float, default=10.0)
+    t.add_argument("--inter-texts", type=int, default=40000)
+    t.add_argument("--epochs", type=float, default=8.0)
+    t.add_argument("--lr", type=float, default=3e-4)
+    t.add_argument("--no-bert", action="store_true")
+    t.add_argument("--no-sentiment", action="store_true")
+    t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")
+    t.set_defaults(func=cmd_train)
+
+    r = sub.add_parser("retrain", help="fine-tune a new version from manager corrections")
+    r.add_argument("--corrections", required=True, help="JSONL in the gold format")
+    r.add_argument("--base", help="base model directory (default: the shipped default)")
+    r.add_argument("--out", help="new model directory (default nlp/models/<timestamp>)")
+    r.add_argument("--heldout", help="gold JSONL both versions are compared on "
+                                     "(default: the held-out split of the labeled data)")
+    r.add_argument("--labeled", default=str(LABELED))
+    r.add_argument("--promote", action="store_true", help="make it the default if it is better")
+    r.add_argument("--epochs", type=float, default=3.0)
+    r.add_argument("--folds", type=int, default=3)
+    r.add_argument("--seed", type=int, default=13)
+    r.add_argument("--version")
+    r.set_defaults(func=cmd_retrain)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

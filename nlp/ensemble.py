@@ -1,0 +1,108 @@
+"""Stacking: per-label logistic regression over the lexicon, TF-IDF and transformer outputs.
+
+Features for one text (``feature_names`` lists them): the lexicon's raw category weights, their
+square roots, the food-safety rule flag, the praise count, the length (log), then the logits of
+each model path present. The stacker is fitted on out-of-fold predictions of the training part
+(cross-validation inside ``train``), so it learns how far to trust each path per label; its
+thresholds are tuned on those out-of-fold scores too, never on held-out data.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import CATEGORIES, LABELS
+from .lexicon import LexiconAnalysis
+
+
+def lexicon_features(a: LexiconAnalysis) -> list[float]:
+    raw = [a.raw[c] for c in CATEGORIES]
+    return raw + [math.sqrt(min(r, 4.0)) for r in raw] + [
+        float(a.food_safety), min(a.praise, 5.0), math.log1p(len(a.text))]
+
+
+def lexicon_feature_names() -> list[str]:
+    return ([f"lex_{c}" for c in CATEGORIES] + [f"lexsqrt_{c}" for c in CATEGORIES]
+            + ["lex_food_safety_rule", "lex_praise", "log_len"])
+
+
+def build_features(analyses: list[LexiconAnalysis], *logit_blocks: np.ndarray) -> np.ndarray:
+    lex = np.array([lexicon_features(a) for a in analyses], dtype=np.float32).reshape(len(analyses), -1)
+    blocks = [lex] + [np.clip(b.astype(np.float32), -12, 12) for b in logit_blocks]
+    return np.hstack(blocks)
+
+
+class Stacker:
+    """One logistic regression per label over the stacked features (plain arrays)."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, mean: np.ndarray, scale: np.ndarray,
+                 thresholds: dict[str, float], labels: tuple[str, ...] = LABELS):
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.scale = np.asarray(scale, dtype=np.float32)
+        self.thresholds = dict(thresholds)
+        self.labels = tuple(labels)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        z = np.clip((X - self.mean) / self.scale, -10, 10) @ self.coef.T + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def to_json(self) -> dict:
+        return {"labels": list(self.labels), "coef": self.coef.round(6).tolist(),
+                "intercept": self.intercept.round(6).tolist(), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "thresholds": self.thresholds}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Stacker:
+        return cls(np.array(d["coef"]), np.array(d["intercept"]), np.array(d["mean"]),
+                   np.array(d["scale"]), d["thresholds"], tuple(d["labels"]))
+
+
+def fit_stacker(X: np.ndarray, y: np.ndarray, C: float = 0.5, seed: int = 0) -> Stacker:
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale = np.maximum(scale, 0.05)
+    Z = np.clip((X - mean) / scale, -10, 10)
+    coef = np.zeros((y.shape[1], X.shape[1]), dtype=np.float32)
+    intercept = np.zeros(y.shape[1], dtype=np.float32)
+    for j in range(y.shape[1]):
+        pos = int(y[:, j].sum())
+        if pos == 0 or pos == len(y):
+            intercept[j] = 8.0 if pos else -8.0
+            continue
+        lr = LogisticRegression(C=C, max_iter=5000, random_state=seed)
+        lr.fit(Z, y[:, j])
+        coef[j] = lr.coef_[0]
+        intercept[j] = lr.intercept_[0]
+    return Stacker(coef, intercept, mean, scale, {lab: 0.5 for lab in LABELS})
+
+
+def tune_thresholds(p: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABELS,
+                    fs_min_recall: float = 0.95) -> dict[str, float]:
+    """Per-label threshold maximizing F1 on out-of-fold scores (food safety: the highest
+    threshold keeping recall >= ``fs_min_recall``). Smoothed: the middle of the best plateau."""
+    grid = np.round(np.arange(0.10, 0.91, 0.02), 2)
+    out = {}
+    for j, lab in enumerate(labels):
+        yj = y[:, j].astype(bool)
+        if yj.sum() == 0:
+            out[lab] = 0.5
+            continue
+        if lab == "food_safety":
+            ok = [t for t in grid if (p[yj, j] >= t).mean() >= fs_min_recall]
+            out[lab] = float(max(ok)) if ok else 0.1
+            continue
+        f1s = []
+        for t in grid:
+            pr = p[:, j] >= t
+            tp = (pr & yj).sum()
+            f1s.append(2 * tp / (pr.sum() + yj.sum()) if pr.sum() + yj.sum() else 0.0)
+        f1s = np.array(f1s)
+        # smooth over neighbours so one lucky grid point does not win
+        sm = np.convolve(f1s, np.ones(3) / 3, mode="same")
+        out[lab] = float(grid[int(np.argmax(sm))])
+    return out

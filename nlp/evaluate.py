@@ -1,0 +1,81 @@
+"""Metrics on a gold JSONL file (TAXONOMY format) and their table / JSON rendering."""
+from __future__ import annotations
+
+import json
+
+from .base import CATEGORIES
+
+MIN_SUPPORT = 10  # macro-F1 is taken over categories with at least this many gold examples
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def compute_metrics(gold: list[dict], pred: list[dict], min_support: int = MIN_SUPPORT) -> dict:
+    """``gold`` and ``pred`` are aligned lists of dicts with complaint/categories/food_safety."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold rows but {len(pred)} predictions")
+    per = {}
+    tps = fps = fns = 0
+    for c in CATEGORIES:
+        tp = fp = fn = 0
+        for g, p in zip(gold, pred):
+            gi, pi = c in (g.get("categories") or []), c in (p.get("categories") or [])
+            tp += gi and pi
+            fp += pi and not gi
+            fn += gi and not pi
+        pr, rc, f1 = _prf(tp, fp, fn)
+        per[c] = {"precision": round(pr, 4), "recall": round(rc, 4), "f1": round(f1, 4),
+                  "support": tp + fn, "predicted": tp + fp}
+        tps, fps, fns = tps + tp, fps + fp, fns + fn
+    macro_cats = [c for c in CATEGORIES if per[c]["support"] >= min_support]
+    macro = sum(per[c]["f1"] for c in macro_cats) / len(macro_cats) if macro_cats else 0.0
+    micro = _prf(tps, fps, fns)[2]
+    comp_acc = sum(bool(g.get("complaint")) == bool(p.get("complaint")) for g, p in zip(gold, pred))
+    fs_tp = sum(bool(g.get("food_safety")) and bool(p.get("food_safety")) for g, p in zip(gold, pred))
+    fs_gold = sum(bool(g.get("food_safety")) for g in gold)
+    fs_pred = sum(bool(p.get("food_safety")) for p in pred)
+    errors = sum(1 for p in pred if p.get("error"))
+    return {
+        "n": len(gold),
+        "per_category": per,
+        "macro_f1": round(macro, 4),
+        "macro_categories": macro_cats,
+        "micro_f1": round(micro, 4),
+        "main4_min_f1": round(min(per[c]["f1"] for c in ("taste", "freshness", "logistics", "quality")), 4),
+        "complaint_accuracy": round(comp_acc / len(gold), 4) if gold else 0.0,
+        "food_safety_recall": round(fs_tp / fs_gold, 4) if fs_gold else None,
+        "food_safety_precision": round(fs_tp / fs_pred, 4) if fs_pred else None,
+        "food_safety_support": fs_gold,
+        "errors": errors,
+    }
+
+
+def format_table(m: dict, title: str = "") -> str:
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(f"{'category':<12}{'prec':>8}{'recall':>8}{'f1':>8}{'support':>9}{'pred':>7}")
+    for c, v in m["per_category"].items():
+        mark = "" if c in m["macro_categories"] else "  (not in macro: support < "  \
+            f"{MIN_SUPPORT})"
+        lines.append(f"{c:<12}{v['precision']:>8.3f}{v['recall']:>8.3f}{v['f1']:>8.3f}"
+                     f"{v['support']:>9}{v['predicted']:>7}{mark}")
+    lines.append(f"{'macro F1':<12}{m['macro_f1']:>24.3f}   over {', '.join(m['macro_categories'])}")
+    lines.append(f"{'micro F1':<12}{m['micro_f1']:>24.3f}")
+    lines.append(f"{'complaint accuracy':<28}{m['complaint_accuracy']:>8.3f}")
+    fr = m["food_safety_recall"]
+    fp = m["food_safety_precision"]
+    lines.append(f"{'food-safety recall':<28}{'n/a' if fr is None else f'{fr:.3f}':>8}"
+                 f"   (support {m['food_safety_support']}, precision "
+                 f"{'n/a' if fp is None else f'{fp:.3f}'})")
+    lines.append(f"{'items':<28}{m['n']:>8}   errors {m['errors']}")
+    return "\n".join(lines)
+
+
+def dumps(m: dict) -> str:
+    return json.dumps(m, ensure_ascii=False, indent=1)

@@ -1,0 +1,243 @@
+"""The transparent lexicon/rule classifier on jieba tokens (fast, explainable, the fallback).
+
+Words in ``resources/lexicon.txt`` are matched against jieba tokens with a small negation
+window ("不甜" counts for taste, "不贵" does not count for price); regular expressions catch
+phrases across tokens ("等了两个小时"). Each distinct match adds its weight to its category;
+``score = 1 - exp(-k * sum)``. Food safety comes from high-precision rules (illness, foreign
+objects, mould, spoilage, expiry), never from a weak cue.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, has_cjk,
+                   margin_confidence, parse_item)
+from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
+
+LEXICON_FILE = RESOURCES / "lexicon.txt"
+LEXICON_VERSION = "lexicon-2026.11.23"
+
+NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
+# words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
+BRIDGE = frozenset("很 太 怎么 是 那么 够 算 特别 大 多 是很 怎么样 这么 以前 之前 上次 店里 原来 第一次 那样 如 像 咋 好 也 都 还".split())
+CLAUSE_END = frozenset(",.!?;:，。！？；：、~ \n…")
+
+# score = 1 - exp(-K * weight): one 1.0 word -> 0.6, one weak 0.7 word -> 0.47, two -> 0.72
+K = -math.log(0.4)
+THRESHOLD = 0.5
+LOW_RATING_THRESHOLD = 0.4  # 1-2 stars: one weak cue with a category word is enough
+
+FOOD_SAFETY_WORDS = frozenset("""
+拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 吐了 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 难受 发烧 低烧
+头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 塑料 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
+发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
+臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 虫眼 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
+闹肚子 跑肚 上吐下泻 恶心想吐 想吐 吐 腹痛 胃不舒服 肚子不舒服 进医院 住院 看病 打针 吊瓶 急诊 食物过敏
+有毒 毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
+杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
+""".split())
+# these are freshness ("near expiry"), not an expired product
+NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
+FOOD_SAFETY_RES = [
+    re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|吐|恶心|难受)"),
+    re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
+    re.compile(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
+]
+# the illness / object words: they imply `quality` when nothing else explains them
+_FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂".split())
+
+
+@dataclass
+class Lexicon:
+    words: dict[str, list[tuple[str, float]]]      # token -> [(category, weight)]
+    patterns: list[tuple[str, float, re.Pattern]]  # (category, weight, regex)
+    positive: dict[str, str]                       # praise token -> category
+
+    @classmethod
+    def load(cls, path: Path | str = LEXICON_FILE) -> Lexicon:
+        words: dict[str, list[tuple[str, float]]] = {}
+        patterns: list[tuple[str, float, re.Pattern]] = []
+        positive: dict[str, str] = {}
+        section = None
+        for n, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+                continue
+            if section is None:
+                raise ValueError(f"{path}:{n}: entry before any [section]")
+            if section.startswith("positive:"):
+                cat = section.split(":", 1)[1]
+                for w in line.split():
+                    positive[w] = cat
+                continue
+            weight_s, _, rest = line.partition(":")
+            weight = float(weight_s)
+            if section.endswith(":re"):
+                cat = section[:-3]
+                patterns.append((cat, weight, re.compile(rest.strip())))
+            else:
+                cat = section
+                for w in rest.split():
+                    entries = words.setdefault(w, [])
+                    if all(c != cat for c, _ in entries):
+                        entries.append((cat, weight))
+            if cat not in CATEGORIES:
+                raise ValueError(f"{path}:{n}: unknown category {cat!r}")
+        return cls(words, patterns, positive)
+
+    def vocabulary(self) -> set[str]:
+        return set(self.words) | set(self.positive) | FOOD_SAFETY_WORDS | NOT_FOOD_SAFETY | PRAISE
+
+
+def _negated(tokens: list[str], i: int) -> bool:
+    """True when a negator precedes token ``i`` within the clause (bridging degree words)."""
+    j = i - 1
+    steps = 0
+    while j >= 0 and steps < 4:
+        t = tokens[j]
+        if t in CLAUSE_END or not t.strip():
+            return False
+        if t in NEGATORS:
+            return True
+        if t not in BRIDGE:
+            return False
+        j -= 1
+        steps += 1
+    return False
+
+
+PRAISE = frozenset("""好吃 好喝 不错 满意 好评 赞 点赞 推荐 喜欢 很好 给力 棒 完美 值得 可口 美味 新鲜 及时 准时
+很快 快 实惠 划算 热情 周到 辛苦 谢谢 感谢 支持 甜 脆 香 正宗 物美价廉 五星 一流 靠谱 放心 完好""".split())
+
+
+@dataclass
+class LexiconAnalysis:
+    text: str
+    raw: dict[str, float]
+    evidence: dict[str, list[str]]
+    food_safety: bool
+    food_safety_evidence: list[str]
+    praise: float = 0.0
+    negations: int = 0
+
+
+class LexiconClassifier(Classifier):
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon | None = None, segmenter: Segmenter | None = None):
+        self.lexicon = lexicon or Lexicon.load()
+        if segmenter is None:
+            segmenter = Segmenter(USER_DICT)
+        for w in sorted(self.lexicon.vocabulary()):
+            if len(w) > 1 and w.isascii() is False:
+                segmenter.add_word(w, 3000)
+        self.segmenter = segmenter
+        self.version = LEXICON_VERSION
+
+    # -- analysis -------------------------------------------------------------------------
+    def analyze(self, text: str, normalized: bool = False) -> LexiconAnalysis:
+        if not normalized:
+            text = normalize(text)
+        lex = self.lexicon
+        tokens = self.segmenter.cut(text) if text else []
+        seen: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES}
+        fs_ev: list[str] = []
+        praise = 0.0
+        for i, tok in enumerate(tokens):
+            if tok in PRAISE and not _negated(tokens, i):
+                praise += 1.0
+            entries = lex.words.get(tok)
+            if entries is not None:
+                if not _negated(tokens, i):
+                    for cat, w in entries:
+                        if w > seen[cat].get(tok, 0.0):
+                            seen[cat][tok] = w
+            else:
+                cat = lex.positive.get(tok)
+                if cat is not None and _negated(tokens, i):
+                    j = i - 1
+                    while j > 0 and tokens[j] not in NEGATORS:
+                        j -= 1
+                    span = "".join(tokens[j: i + 1])
+                    seen[cat][span] = max(seen[cat].get(span, 0.0), 1.0)
+            if tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i):
+                fs_ev.append(tok)
+        for cat, w, rx in lex.patterns:
+            for m in rx.finditer(text):
+                span = m.group(0)
+                if w > seen[cat].get(span, 0.0):
+                    seen[cat][span] = w
+        for rx in FOOD_SAFETY_RES:
+            m = rx.search(text)
+            if m:
+                fs_ev.append(m.group(0))
+        # a bare illness / foreign object report is a quality complaint (TAXONOMY)
+        for w in fs_ev:
+            if w in _FS_QUALITY and w not in seen["quality"]:
+                seen["quality"][w] = 1.0
+        raw = {c: sum(seen[c].values()) for c in CATEGORIES}
+        evidence = {c: _dedupe_spans(seen[c]) for c in CATEGORIES if seen[c]}
+        return LexiconAnalysis(text, raw, evidence, bool(fs_ev), list(dict.fromkeys(fs_ev)), praise)
+
+    @staticmethod
+    def scores_from_raw(raw: dict[str, float]) -> dict[str, float]:
+        return {c: round(1.0 - math.exp(-K * raw.get(c, 0.0)), 4) for c in CATEGORIES}
+
+    # -- classification ---------------------------------------------------------------------
+    def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
+        out = []
+        for item in items:
+            try:
+                out.append(self._classify_one(item))
+            except Exception as exc:  # noqa: BLE001 - one bad item must not sink the batch
+                item_id = item.get("id") if isinstance(item, dict) else None
+                out.append(error_result(item_id, f"classification failed: {exc!r}", self.version))
+        return out
+
+    def _classify_one(self, item) -> ClassificationResult:
+        item_id, text, rating, problem = parse_item(item)
+        if problem:
+            return error_result(item_id, problem, self.version)
+        norm = normalize(text)
+        if not has_content(norm):
+            return error_result(item_id, "no text to classify (empty after normalization)",
+                                self.version)
+        a = self.analyze(norm, normalized=True)
+        scores = self.scores_from_raw(a.raw)
+        thr = LOW_RATING_THRESHOLD if rating is not None and rating <= 2 else THRESHOLD
+        cats = [c for c in CATEGORIES if scores[c] >= thr]
+        fs = a.food_safety
+        if fs and not cats:
+            cats = ["quality"]
+        complaint = bool(cats)
+        scores["complaint"] = max((scores[c] for c in CATEGORIES), default=0.0)
+        scores["food_safety"] = 0.95 if fs else 0.0
+        evidence = {c: a.evidence[c] for c in cats if c in a.evidence}
+        if fs:
+            evidence["food_safety"] = a.food_safety_evidence
+        sources = {c: "lexicon" for c in cats}
+        if fs:
+            sources["food_safety"] = "rule"
+        thresholds = {c: thr for c in CATEGORIES} | {"complaint": thr}
+        conf = margin_confidence(scores, thresholds)
+        low = conf < 0.6 or not has_cjk(norm)
+        return ClassificationResult(
+            id=item_id, complaint=complaint, categories=cats if complaint else [],
+            food_safety=fs and complaint, scores=scores, evidence=evidence, sources=sources,
+            confidence=conf, low_confidence=low, model=self.version)
+
+
+def _dedupe_spans(spans: dict[str, float]) -> list[str]:
+    """Strongest first; drop a span contained in a longer kept one."""
+    ordered = sorted(spans, key=lambda s: (-spans[s], -len(s)))
+    kept: list[str] = []
+    for s in ordered:
+        if not any(s in k for k in kept):
+            kept.append(s)
+    return kept

@@ -1,0 +1,352 @@
+"""Training a complete model version, evaluating it, and retraining from manager corrections.
+
+``train_model`` (behind ``python -m nlp train``) does, all seeded:
+
+1. split ``labeled/dev.jsonl`` into train / held-out with the fixed split seed (``nlp.data``);
+2. TF-IDF + logistic regression: K-fold out-of-fold scores on train, then a fit on all of train;
+3. the transformer: MLM pretraining on the corpus (or reuse a pretrained directory), an
+   intermediate multi-label task on the corpus (weak category labels from the lexicon, the
+   corpus sentiment as the complaint target), then K-fold fine-tuning on train for out-of-fold
+   scores and a final fine-tune on all of train;
+4. the stacker over lexicon + TF-IDF (+ transformer), fitted and thresholded on out-of-fold
+   scores only;
+5. every path (lexicon, tfidf, bert, ensembles) evaluated on the held-out part, written to
+   ``metrics.json``; the manifest's ``default_path`` is the path with the best held-out
+   macro-F1.
+
+Held-out rows are never used for fitting, thresholds or model choice inside a path.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .base import CATEGORIES, LABELS
+from .data import CORPUS, LABELED, SPLIT_SEED, file_sha256, read_jsonl, split_labeled
+from .evaluate import compute_metrics
+from .text import normalize
+
+RUNS_DIR = Path(__file__).parent / "runs"
+
+
+def _log(msg: str) -> None:
+    print(f"[{dt.datetime.now().strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
+    idx = np.arange(n)
+    np.random.default_rng(seed).shuffle(idx)
+    return [idx[i::k] for i in range(k)]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def weak_corpus_labels(lexicon, rows: list[dict], n_max: int, seed: int):
+    """Intermediate-task targets on corpus rows: the lexicon's categories and food-safety rule
+    as weak labels, and the corpus sentiment (0 = negative) as the complaint target."""
+    from .lexicon import LexiconClassifier  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    rows = [r for r in rows if r.get("text")]
+    rng.shuffle(rows)
+    rows = rows[:n_max]
+    texts, ys = [], []
+    for r in rows:
+        t = normalize(r["text"])
+        if not t:
+            continue
+        a = lexicon.analyze(t, normalized=True)
+        s = LexiconClassifier.scores_from_raw(a.raw)
+        y = [int(s[c] >= 0.5) for c in CATEGORIES]
+        y.append(int(r.get("sentiment") == 0))
+        y.append(int(a.food_safety))
+        texts.append(t)
+        ys.append(y)
+    return texts, np.array(ys, dtype=np.float32)
+
+
+def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: str | Path = CORPUS,
+                seed: int = 13, split_seed: int = SPLIT_SEED, folds: int = 5,
+                mlm_dir: str | Path | None = None, mlm_minutes: float = 25.0,
+                mlm_steps: int = 1600, inter_minutes: float = 10.0, inter_texts: int = 40000,
+                ft_epochs: float = 8.0, ft_lr: float = 3e-4, ft_minutes: float = 6.0,
+                bert: bool = True, bert_init: str | Path | None = None,
+                extra_rows: list[dict] | None = None, version: str | None = None,
+                runs_dir: str | Path | None = None, arch: dict | None = None,
+                heldout_rows: list[dict] | None = None, quantize: bool = True,
+                sentiment: bool = True, sentiment_features: int = 200000,
+                sentiment_from: str | Path | None = None) -> dict:
+    """Train every path into ``out_dir``; returns the manifest. See the module docstring.
+
+    ``extra_rows``: manager corrections added to (and overriding by id) the training part.
+    ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
+    """
+    from .ensemble import build_features, fit_stacker, tune_thresholds  # noqa: PLC0415
+    from .lexicon import LexiconClassifier  # noqa: PLC0415
+    from .tfidf import fit as fit_tfidf  # noqa: PLC0415
+    from .tfidf import label_matrix  # noqa: PLC0415
+
+    t_start = time.time()
+    out = Path(out_dir)
+    if out.exists():
+        raise FileExistsError(f"{out} exists; pick a new version directory")
+    date = dt.date.today().strftime("%Y.%m.%d")
+    version = version or date
+    runs = Path(runs_dir) if runs_dir else RUNS_DIR / f"{version}-s{seed}"
+    runs.mkdir(parents=True, exist_ok=True)
+    work = runs / "build"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+
+    if labeled is not None and Path(labeled).exists():
+        train, held = split_labeled(list(read_jsonl(labeled)), seed=split_seed)
+    elif extra_rows and heldout_rows is not None:
+        train, held = [], []  # a machine without the labeled set: corrections only
+        labeled = None
+    else:
+        raise FileNotFoundError(f"labeled data not found: {labeled}")
+    if heldout_rows is not None:
+        held = heldout_rows
+    n_corr = 0
+    if extra_rows:
+        held_ids = {str(r["id"]) for r in held}
+        by_id = {str(r["id"]): r for r in train}
+        for r in extra_rows:
+            if str(r.get("id")) in held_ids:
+                continue  # never train on the rows the versions are compared on
+            by_id[str(r.get("id", f"corr-{n_corr}"))] = r
+            n_corr += 1
+        train = list(by_id.values())
+    texts = [normalize(r["text"]) for r in train]
+    y = label_matrix(train)
+    lex = LexiconClassifier()
+    analyses = [lex.analyze(t, normalized=True) for t in texts]
+    k = min(folds, len(train))
+    fold_idx = _folds(len(train), k, seed)
+    _log(f"train {len(train)} rows ({n_corr} corrections), held-out {len(held)}, {k} folds")
+
+    # -- TF-IDF ------------------------------------------------------------------------------
+    oof_tfidf = np.zeros(y.shape, dtype=np.float32)
+    for f, val in enumerate(fold_idx):
+        tr = np.setdiff1d(np.arange(len(train)), val)
+        m = fit_tfidf([texts[i] for i in tr], y[tr], seed=seed)
+        oof_tfidf[val] = m.logits([texts[i] for i in val])
+    tfidf = fit_tfidf(texts, y, seed=seed)
+    tfidf.save(work / "tfidf")
+    thr_tfidf = tune_thresholds(1 / (1 + np.exp(-oof_tfidf)), y)
+    _log("tfidf done")
+
+    # -- sentiment model on the corpus (an extra stacker input: how negative the text reads) ----
+    sent = None
+    oof_sent = None
+    if sentiment_from is not None:
+        from .tfidf import TfidfModel  # noqa: PLC0415
+
+        shutil.copytree(sentiment_from, work / "sentiment")
+        sent = TfidfModel.load(work / "sentiment")
+        oof_sent = sent.logits([t[:300] for t in texts])
+    elif sentiment and corpus is not None and Path(corpus).exists():
+        crow = [r for r in read_jsonl(corpus) if r.get("text") and r.get("sentiment") in (0, 1)]
+        ctexts = [normalize(r["text"])[:300] for r in crow]
+        cy = np.array([[int(r["sentiment"] == 0)] for r in crow], dtype=np.int64)
+        sent = fit_tfidf(ctexts, cy, C=2.0, min_df=3, seed=seed, labels=("negative",),
+                         max_features=sentiment_features, balanced=False)
+        sent.save(work / "sentiment")
+        oof_sent = sent.logits([t[:300] for t in texts])  # no labeled row is in the corpus
+        _log(f"sentiment model on {len(ctexts)} corpus texts done")
+
+    # -- transformer ----------------------------------------------------------------------------
+    oof_bert = None
+    bert_info: dict = {}
+    if bert:
+        from .bert import BertScorer  # noqa: PLC0415
+        from .train_bert import pretrain_mlm, train_multilabel  # noqa: PLC0415
+
+        if bert_init is not None:
+            init = Path(bert_init)
+            bert_info["init"] = str(init)
+        else:
+            need_corpus = mlm_dir is None or inter_minutes > 0
+            corpus_rows = list(read_jsonl(corpus)) if need_corpus else []
+            if mlm_dir is None:
+                _log(f"MLM pretraining ({mlm_steps} steps, <= {mlm_minutes} min)")
+                mlm_dir = pretrain_mlm(runs / "mlm", [r["text"] for r in corpus_rows], seed=seed,
+                                       max_steps=mlm_steps, max_minutes=mlm_minutes, arch=arch)
+            bert_info["mlm"] = json.loads((Path(mlm_dir) / "stage.json").read_text())
+            init = Path(mlm_dir)
+            if inter_minutes > 0:
+                it, iy = weak_corpus_labels(lex, corpus_rows, inter_texts, seed)
+                _log(f"intermediate task on {len(it)} corpus texts (<= {inter_minutes} min)")
+                init = train_multilabel(init, runs / "intermediate", it, iy, seed=seed,
+                                        epochs=1.0, batch_size=64, lr=3e-4,
+                                        max_minutes=inter_minutes, stage="intermediate",
+                                        log_every=50)
+                bert_info["intermediate"] = json.loads((init / "stage.json").read_text())
+        oof_bert = np.zeros(y.shape, dtype=np.float32)
+        for f, val in enumerate(fold_idx):
+            tr = np.setdiff1d(np.arange(len(train)), val)
+            d = train_multilabel(init, runs / f"fold{f}", [texts[i] for i in tr], y[tr],
+                                 seed=seed + f, epochs=ft_epochs, lr=ft_lr, max_minutes=ft_minutes)
+            oof_bert[val] = BertScorer(d, quantize=quantize).logits([texts[i] for i in val],
+                                                                    normalized=True)
+            _log(f"bert fold {f} done")
+        d = train_multilabel(init, work / "bert", texts, y, seed=seed, epochs=ft_epochs,
+                             lr=ft_lr, max_minutes=ft_minutes)
+        bert_info["finetune"] = json.loads((d / "stage.json").read_text())
+        thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert)), y)
+        _log("bert done")
+
+    # -- stackers ------------------------------------------------------------------------------
+    def stack(blocks: list[np.ndarray]):
+        X = build_features(analyses, *blocks)
+        oof = np.zeros(y.shape, dtype=np.float32)
+        for val in fold_idx:
+            tr = np.setdiff1d(np.arange(len(train)), val)
+            oof[val] = fit_stacker(X[tr], y[tr], seed=seed).predict_proba(X[val])
+        st = fit_stacker(X, y, seed=seed)
+        st.thresholds = tune_thresholds(oof, y)
+        return st, oof
+
+    paths: dict = {
+        "tfidf": {"version": f"tfidf-{version}", "dir": "tfidf", "thresholds": thr_tfidf},
+    }
+    s_in = ["sentiment"] if oof_sent is not None else []
+    s_blk = [oof_sent] if oof_sent is not None else []
+    if sent is not None:
+        paths["sentiment"] = {"dir": "sentiment", "auxiliary": True}
+    st_lt, oof_lt = stack([oof_tfidf] + s_blk)
+    paths["ensemble_lt"] = {"version": f"ensemble_lt-{version}", "inputs": ["tfidf"] + s_in,
+                            "stacker": st_lt.to_json()}
+    cv = {"tfidf": _cv_metrics(train, 1 / (1 + np.exp(-oof_tfidf)), thr_tfidf),
+          "ensemble_lt": _cv_metrics(train, oof_lt, st_lt.thresholds)}
+    if oof_bert is not None:
+        paths["bert"] = {"version": f"bert-{version}", "dir": "bert", "thresholds": thr_bert,
+                         "quantize": quantize, "training": bert_info}
+        st, oof_e = stack([oof_tfidf] + s_blk + [oof_bert])
+        paths["ensemble"] = {"version": f"ensemble-{version}",
+                             "inputs": ["tfidf"] + s_in + ["bert"], "stacker": st.to_json()}
+        cv["bert"] = _cv_metrics(train, 1 / (1 + np.exp(-oof_bert)), thr_bert)
+        cv["ensemble"] = _cv_metrics(train, oof_e, st.thresholds)
+    manifest = {
+        "version": version, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seed": seed, "split_seed": split_seed, "labels": list(LABELS),
+        "data": {"labeled": str(labeled) if labeled else None,
+                 "labeled_sha256": file_sha256(labeled) if labeled else None,
+                 "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr},
+        "paths": paths, "default_path": "ensemble" if "ensemble" in paths else "ensemble_lt",
+    }
+    (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+
+    # -- held-out evaluation of every path -------------------------------------------------------
+    heldout = evaluate_paths(work, held, lexicon=lex)
+    best = max((p for p in paths if not paths[p].get("auxiliary")), key=lambda p: (heldout[p]["macro_f1"],
+                                                    heldout[p]["food_safety_recall"] or 0))
+    manifest["default_path"] = best
+    (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    metrics = {"version": version, "default_path": best, "heldout": heldout, "cv_on_train": cv,
+               "minutes": round((time.time() - t_start) / 60, 1)}
+    (work / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
+    shutil.copytree(work, out)
+    _log(f"wrote {out} (default path {best}: held-out macro-F1 {heldout[best]['macro_f1']})")
+    return manifest
+
+
+def _cv_metrics(rows: list[dict], p: np.ndarray, thr: dict) -> dict:
+    pred = []
+    for i in range(len(rows)):
+        cats = [c for j, c in enumerate(CATEGORIES) if p[i, j] >= thr[c]]
+        pred.append({"complaint": bool(cats), "categories": cats,
+                     "food_safety": bool(cats) and p[i, 8] >= thr["food_safety"]})
+    m = compute_metrics(rows, pred)
+    return {k: m[k] for k in ("macro_f1", "micro_f1", "main4_min_f1", "complaint_accuracy",
+                              "food_safety_recall")} | {
+        "f1": {c: v["f1"] for c, v in m["per_category"].items()}}
+
+
+def evaluate_paths(model_dir: str | Path, gold: list[dict], lexicon=None) -> dict:
+    """Held-out metrics for the lexicon and every path of ``model_dir``."""
+    from .classifier import ModelClassifier, read_manifest  # noqa: PLC0415
+    from .lexicon import LexiconClassifier  # noqa: PLC0415
+
+    lexicon = lexicon or LexiconClassifier()
+    items = [{"id": r["id"], "text": r["text"]} for r in gold]
+    out = {"lexicon": compute_metrics(gold, [r.to_dict() for r in lexicon.classify_batch(items)])}
+    for path, spec in read_manifest(model_dir)["paths"].items():
+        if spec.get("auxiliary"):
+            continue
+        clf = ModelClassifier(model_dir, path=path, lexicon=lexicon)
+        out[path] = compute_metrics(gold, [r.to_dict() for r in clf.classify_batch(items)])
+    return out
+
+
+def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model_dir=None,
+                             out_dir: str | Path | None = None, promote: bool = False,
+                             heldout: str | Path | list[dict] | None = None,
+                             epochs: float = 3.0, folds: int = 3, seed: int = 13,
+                             labeled: str | Path = LABELED, version: str | None = None,
+                             min_gain: float = 0.0, max_fs_drop: float = 0.0) -> dict:
+    """Fine-tune a new model version on the training part plus manager corrections (same JSONL
+    format as the gold labels), starting from the base version's transformer weights; then
+    compare old and new on the same held-out rows. The new version replaces the default only
+    when ``promote`` and its macro-F1 is at least ``min_gain`` above the old one and its
+    food-safety recall did not drop by more than ``max_fs_drop``. Returns a report dict."""
+    from . import MODELS_DIR, DEFAULT_POINTER, default_model_dir  # noqa: PLC0415
+    from .classifier import ModelClassifier  # noqa: PLC0415
+
+    rows = list(read_jsonl(corrections)) if not isinstance(corrections, list) else corrections
+    for r in rows:
+        if "text" not in r or "categories" not in r:
+            raise ValueError(f"correction {r.get('id')!r} lacks 'text' or 'categories'")
+        bad = set(r["categories"]) - set(CATEGORIES)
+        if bad:
+            raise ValueError(f"correction {r.get('id')!r}: unknown categories {sorted(bad)}")
+        r.setdefault("complaint", bool(r["categories"]))
+        r.setdefault("food_safety", False)
+    base = Path(base_model_dir) if base_model_dir else default_model_dir()
+    base_manifest = json.loads((base / "model.json").read_text(encoding="utf-8"))
+    version = version or (dt.datetime.now().strftime("%Y.%m.%d-%H%M%S"))
+    out = Path(out_dir) if out_dir else MODELS_DIR / version
+    if isinstance(heldout, (str, Path)):
+        held_rows = list(read_jsonl(heldout))
+    elif heldout is None:
+        if not Path(labeled).exists():
+            raise FileNotFoundError(f"no held-out data: pass heldout= (labeled {labeled} absent)")
+        held_rows = split_labeled(list(read_jsonl(labeled)))[1]
+    else:
+        held_rows = heldout
+    has_bert = "bert" in base_manifest["paths"]
+    sent = base_manifest["paths"].get("sentiment")
+    train_model(out, labeled=labeled, seed=seed, folds=folds, bert=has_bert,
+                sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
+                bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
+                ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows,
+                runs_dir=Path(out).parent / f".runs-{version}" if out_dir else None)
+    items = [{"id": r["id"], "text": r["text"]} for r in held_rows]
+    old = ModelClassifier(base)
+    new = ModelClassifier(out)
+    m_old = compute_metrics(held_rows, [r.to_dict() for r in old.classify_batch(items)])
+    m_new = compute_metrics(held_rows, [r.to_dict() for r in new.classify_batch(items)])
+    fs_old, fs_new = m_old["food_safety_recall"] or 0.0, m_new["food_safety_recall"] or 0.0
+    better = (m_new["macro_f1"] >= m_old["macro_f1"] + min_gain
+              and fs_new >= fs_old - max_fs_drop)
+    report = {"old": {"version": old.version, "dir": str(base), "macro_f1": m_old["macro_f1"],
+                      "food_safety_recall": m_old["food_safety_recall"]},
+              "new": {"version": new.version, "dir": str(out), "macro_f1": m_new["macro_f1"],
+                      "food_safety_recall": m_new["food_safety_recall"]},
+              "corrections": len(rows), "heldout_rows": len(held_rows),
+              "better": better, "promoted": False}
+    if promote and better and out.parent.resolve() == MODELS_DIR.resolve():
+        DEFAULT_POINTER.write_text(out.name + "\n", encoding="utf-8")
+        report["promoted"] = True
+    (out / "retrain_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    return report

@@ -1,0 +1,273 @@
+"""The triage queue, one complaint, corrections, bulk actions and the corrections export."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+from feedback.models import Classification, LabelCorrection, LedgerEntry, TaskEvidence
+from feedback.services.triage import Cursor, Filters, TriageService, highlight
+
+from . import web_factories as wf
+
+
+def _manager(testapp, dbsession):
+    m = wf.user(dbsession, "manager")
+    wf.login(testapp, m.username)
+    return m
+
+
+def _queue_ids(page):
+    return [int(tr["data-id"]) for tr in page.html.select("tr[data-row]")]
+
+
+def test_queue_is_sorted_by_urgency(testapp, dbsession):
+    _manager(testapp, dbsession)
+    t0 = dt.datetime(2026, 10, 1)
+    plain_new = wf.complaint(dbsession, "物流太慢", categories=["logistics"], occurred_at=t0 + dt.timedelta(days=3))
+    plain_old = wf.complaint(dbsession, "太贵了", categories=["price"], occurred_at=t0)
+    low = wf.complaint(dbsession, "一般吧", categories=["other"], low_confidence=True, confidence=0.4,
+                       occurred_at=t0 + dt.timedelta(days=1))
+    fs = wf.complaint(dbsession, "吃了拉肚子", categories=["quality"], food_safety=True, occurred_at=t0 - dt.timedelta(days=5))
+    done = wf.complaint(dbsession, "已确认的", status="confirmed", occurred_at=t0 + dt.timedelta(days=9))
+    page = testapp.get("/triage")
+    ids = _queue_ids(page)
+    assert ids == [fs.id, low.id, plain_new.id, plain_old.id]
+    assert done.id not in ids
+    assert "食品安全" in page.text and "低置信度" in page.text
+
+
+def test_keyset_pagination_walks_every_row_once(dbsession):
+    base = dt.datetime(2026, 9, 1)
+    made = []
+    for i in range(23):
+        made.append(wf.complaint(dbsession, f"评价 {i}", food_safety=i % 7 == 0, low_confidence=i % 5 == 0,
+                                 occurred_at=base + dt.timedelta(hours=i // 2)))  # ties on occurred_at
+    svc = TriageService(dbsession)
+    f = Filters(sku="SKU-1")
+    seen, cursor = [], None
+    while True:
+        page = svc.page(f, Cursor.decode(cursor) if cursor else None, limit=5, with_count=False)
+        seen += [r.entry.id for r in page.rows]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    mine = {e.id for e in made}
+    assert sorted(i for i in seen if i in mine) == sorted(mine)
+    assert len(seen) == len(set(seen))
+    tiers = [0 if e.food_safety else 1 for e in dbsession.execute(
+        select(LedgerEntry).where(LedgerEntry.id.in_(seen))).scalars()]
+    assert tiers  # food-safety rows come first
+    first_non_fs = next(i for i, eid in enumerate(seen) if not dbsession.get(LedgerEntry, eid).food_safety)
+    assert all(dbsession.get(LedgerEntry, eid).food_safety for eid in seen[:first_non_fs])
+
+
+def test_pages_through_the_html_queue(testapp, dbsession):
+    _manager(testapp, dbsession)
+    for i in range(55):
+        wf.complaint(dbsession, f"第 {i} 条", sku="SKU-PAGE")
+    first = testapp.get("/triage", {"sku": "SKU-PAGE"})
+    ids1 = _queue_ids(first)
+    assert len(ids1) == 50
+    second = first.click(description="下一页", index=0)
+    ids2 = _queue_ids(second)
+    assert len(ids2) == 5 and not set(ids1) & set(ids2)
+    assert "下一页" not in second.text
+
+
+def test_filters(testapp, dbsession):
+    _manager(testapp, dbsession)
+    a = wf.complaint(dbsession, "顺丰压坏了箱子", categories=["logistics"], carrier="顺丰", platform="jd",
+                     sku="SKU-A", batch="B-A", rating=2, confidence=0.55)
+    b = wf.complaint(dbsession, "月饼发霉", categories=["freshness"], carrier="中通", platform="tmall",
+                     sku="SKU-B", batch="B-B", rating=1, food_safety=True, occurred_at=dt.datetime(2026, 3, 1))
+    def ids(**params):
+        return set(_queue_ids(testapp.get("/triage", params)))
+    assert ids(carrier="顺丰") >= {a.id} and b.id not in ids(carrier="顺丰")
+    assert ids(category="freshness") >= {b.id} and a.id not in ids(category="freshness")
+    assert ids(platform="jd", sku="SKU-A") == {a.id}
+    assert ids(batch="B-B") == {b.id}
+    assert ids(rating="2", sku="SKU-A") == {a.id}
+    assert ids(date_from="2026-02-28", date_to="2026-03-01") >= {b.id}
+    assert a.id not in ids(date_from="2026-02-28", date_to="2026-03-01")
+    assert ids(conf_max="0.6", sku="SKU-A") == {a.id}
+    assert ids(conf_max="0.5", sku="SKU-A") == set()
+    assert ids(food_safety="1", sku="SKU-B") == {b.id}
+    assert ids(q="发霉") >= {b.id} and a.id not in ids(q="发霉")
+    assert ids(q="100%") == set()  # LIKE wildcards are escaped
+    res = testapp.get("/triage", {"rating": "9", "date_from": "yesterday"})
+    assert "评分应为" in res.text and "日期格式" in res.text  # bad input: clear message, page still works
+
+
+def test_detail_highlights_evidence_and_escapes_text(testapp, dbsession):
+    _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "<script>alert(1)</script>饼干发霉了 & 有虫", categories=["freshness", "quality"],
+                     evidence={"freshness": ["发霉"], "quality": [{"term": "有虫"}], "food_safety": ["<script>"]},
+                     scores={"freshness": 0.93, "quality": 0.61, "taste": 0.05})
+    page = testapp.get(f"/entries/{e.id}")
+    text = page.html.select_one("#review-text").decode_contents()
+    assert "<script>" not in page.text.split("<body", 1)[1].split("app.js")[-1]
+    assert "&lt;script&gt;" in text
+    assert "<mark>发霉</mark>" in text and "<mark>有虫</mark>" in text
+    assert "<mark>&lt;script&gt;</mark>" in text  # evidence inside markup is still escaped
+    assert "&amp;" in text
+    assert "0.93" in page.text and "0.61" in page.text
+
+
+def test_highlight_prefers_longest_match_and_never_leaks_markup():
+    out = str(highlight("吃了拉肚子<b>", ["拉肚子", "肚子", "<b>"]))
+    assert out == "吃了<mark>拉肚子</mark><mark>&lt;b&gt;</mark>"
+    assert str(highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"
+
+
+def test_correction_stores_label_and_updates_classification_and_ledger(testapp, dbsession):
+    m = _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "包装破了，漏了一地", categories=["logistics"], confidence=0.5, low_confidence=True)
+    page = testapp.get(f"/entries/{e.id}")
+    form = page.forms["correct-form"]
+    form["categories"] = ["quality"]
+    form["food_safety"] = True
+    form["go"] = False
+    res = form.submit("action", value="save", status=303)
+    assert res.location.split("?")[0].endswith(f"/entries/{e.id}")
+    corr = dbsession.execute(select(LabelCorrection).where(LabelCorrection.review_id == e.review_id)).scalar_one()
+    assert corr.user_id == m.id and corr.categories == ["quality"] and corr.food_safety and corr.complaint
+    assert corr.previous["categories"] == ["logistics"] and corr.previous["confidence"] == 0.5
+    cls = dbsession.execute(select(Classification).where(Classification.review_id == e.review_id)).scalar_one()
+    assert cls.categories == ["quality"] and cls.food_safety and not cls.low_confidence
+    dbsession.refresh(e)
+    assert e.status == "confirmed" and e.food_safety and e.primary_category == "quality"
+    assert [c.category for c in e.categories] == ["quality"]
+    assert "更正记录" in res.follow().text
+
+
+def test_complaint_needs_a_category(testapp, dbsession):
+    _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "不好")
+    form = testapp.get(f"/entries/{e.id}").forms["correct-form"]
+    form["categories"] = []
+    res = form.submit("action", value="save", status=303).follow()
+    assert "至少要有一个分类" in res.text
+    assert dbsession.execute(select(LabelCorrection).where(LabelCorrection.review_id == e.review_id)).first() is None
+
+
+def test_not_complaint_from_the_list_row(testapp, dbsession):
+    _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "挺好的，就是快递慢了一点点", sku="SKU-ROW")
+    page = testapp.get("/triage", {"sku": "SKU-ROW"})
+    form = page.forms[f"rowform-{e.id}"]
+    res = form.submit("action", value="not_complaint", status=303)
+    assert "/triage" in res.location and "sku=SKU-ROW" in res.location
+    dbsession.refresh(e)
+    assert e.status == "not_complaint"
+    cls = dbsession.execute(select(Classification).where(Classification.review_id == e.review_id)).scalar_one()
+    assert cls.complaint is False and cls.categories == []
+
+
+def test_bulk_confirm_selection(testapp, dbsession):
+    _manager(testapp, dbsession)
+    a, b, c = (wf.complaint(dbsession, f"批量 {i}", sku="SKU-SEL") for i in range(3))
+    page = testapp.get("/triage", {"sku": "SKU-SEL"})
+    form = page.forms["bulk-form"]
+    for field in form.fields["ids"]:
+        if field._value in (str(a.id), str(b.id)):
+            field.checked = True
+    form["action"] = "confirm"
+    form.submit("scope", value="selection", status=303)
+    for e in (a, b, c):
+        dbsession.refresh(e)
+    assert (a.status, b.status, c.status) == ("confirmed", "confirmed", "new")
+    assert len(dbsession.execute(select(LabelCorrection).where(
+        LabelCorrection.review_id.in_([a.review_id, b.review_id]))).all()) == 2
+
+
+def test_bulk_on_all_results_of_a_filter_needs_confirmation(testapp, dbsession, monkeypatch):
+    import feedback.services.triage as triage
+
+    monkeypatch.setattr(triage, "BULK_CHUNK", 7)  # several chunks
+    _manager(testapp, dbsession)
+    mine = [wf.complaint(dbsession, f"整批 {i}", sku="SKU-ALL", batch="B9") for i in range(60)]
+    other = wf.complaint(dbsession, "别的批次", sku="SKU-ALL", batch="B8")
+    page = testapp.get("/triage", {"sku": "SKU-ALL", "batch": "B9"})
+    assert len(_queue_ids(page)) == 50  # the page shows 50; the filter matches 60
+    form = page.forms["bulk-form"]
+    form["action"] = "confirm"
+    confirm = form.submit("scope", value="filter")
+    assert confirm.status_int == 200
+    assert confirm.html.select_one("#bulk-count").text == "60"
+    for e in mine:
+        dbsession.refresh(e)
+        assert e.status == "new"  # nothing changed before confirming
+    done = confirm.forms[0].submit(status=303).follow()
+    assert "60 条" in done.text
+    for e in mine:
+        dbsession.refresh(e)
+        assert e.status == "confirmed"
+    dbsession.refresh(other)
+    assert other.status == "new"
+
+
+def test_bulk_attach_and_assign(testapp, dbsession):
+    _manager(testapp, dbsession)
+    wf.departments(dbsession)
+    a, b = wf.complaint(dbsession, "甲", sku="SKU-T"), wf.complaint(dbsession, "乙", sku="SKU-T")
+    task = wf.task(dbsession, "qc", entries=[a])
+    page = testapp.get("/triage", {"sku": "SKU-T"})
+    form = page.forms["bulk-form"]
+    for field in form.fields["ids"]:
+        field.checked = True
+    form["action"] = "attach"
+    form["task_id"] = str(task.id)
+    form.submit("scope", value="selection", status=303)
+    attached = set(dbsession.execute(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
+    assert attached == {a.id, b.id}
+    dbsession.refresh(task)
+    assert task.complaint_count == 2  # a was already there: counted once
+
+    page = testapp.get("/triage", {"sku": "SKU-T"})
+    form = page.forms["bulk-form"]
+    form["action"] = "assign"
+    dept = wf.departments(dbsession)["logistics"]
+    form["department_id"] = str(dept.id)
+    confirm = form.submit("scope", value="filter")
+    assert "物流" in confirm.text
+    confirm.forms[0].submit(status=303)
+    rows = dbsession.execute(select(TaskEvidence.task_id).where(TaskEvidence.ledger_entry_id == b.id)).scalars().all()
+    assert len(rows) == 2
+
+
+def test_bulk_without_selection_or_task_is_a_clear_error(testapp, dbsession):
+    _manager(testapp, dbsession)
+    wf.complaint(dbsession, "x", sku="SKU-E")
+    form = testapp.get("/triage", {"sku": "SKU-E"}).forms["bulk-form"]
+    form["action"] = "confirm"
+    assert "没有选中" in form.submit("scope", value="selection", status=303).follow().text
+    form["action"] = "attach"
+    assert "任务编号" in form.submit("scope", value="selection", status=303).follow().text
+
+
+def test_corrections_export_is_the_taxonomy_label_format(testapp, dbsession):
+    m = _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "送餐太慢了，饭都凉了", categories=["taste"])
+    svc = TriageService(dbsession)
+    svc.correct(e, m, complaint=True, categories=["logistics"], food_safety=False)
+    svc.correct(e, m, complaint=True, categories=["logistics", "taste"], food_safety=False)  # latest wins
+    res = testapp.get("/triage/corrections.jsonl")
+    assert res.content_type == "application/x-ndjson"
+    lines = [json.loads(x) for x in res.text.splitlines()]
+    mine = [x for x in lines if x["id"] == f"review-{e.review_id}"]
+    assert mine == [{"id": f"review-{e.review_id}", "text": "送餐太慢了，饭都凉了", "complaint": True,
+                     "categories": ["taste", "logistics"], "food_safety": False}]
+
+
+def test_detail_next_and_previous_follow_the_queue(testapp, dbsession):
+    _manager(testapp, dbsession)
+    t = dt.datetime(2026, 8, 1)
+    a = wf.complaint(dbsession, "A", sku="SKU-N", food_safety=True, occurred_at=t)
+    b = wf.complaint(dbsession, "B", sku="SKU-N", occurred_at=t + dt.timedelta(days=2))
+    c = wf.complaint(dbsession, "C", sku="SKU-N", occurred_at=t + dt.timedelta(days=1))
+    page = testapp.get(f"/entries/{b.id}", {"sku": "SKU-N"})
+    nxt = page.html.select_one("a[data-key=next]")["href"]
+    prv = page.html.select_one("a[data-key=prev]")["href"]
+    assert f"/entries/{c.id}?" in nxt and f"/entries/{a.id}?" in prv

@@ -1,0 +1,123 @@
+import pytest
+
+from nlp import CATEGORIES, ClassificationResult
+from nlp.lexicon import LexiconClassifier
+from nlp.text import normalize
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("味道太咸了，根本没法吃", {"taste"}),
+    ("一点也不甜，还有点酸", {"taste"}),
+    ("收到的苹果烂了好几个，一点都不新鲜", {"freshness"}),
+    ("牛奶临期了，生产日期是半年前的", {"freshness"}),
+    ("送餐太慢了，等了两个小时，饭都凉了", {"logistics"}),
+    ("中通快递太慢，五天才到", {"logistics"}),
+    ("个头太小了，缺斤少两", {"quality"}),
+    ("少送了一份米饭", {"quality"}),
+    ("客服态度差，一直不理人", {"service"}),
+    ("太贵了，不值这个价", {"price"}),
+])
+def test_one_category_each(lexicon_clf, text, expected):
+    r = lexicon_clf.classify(text)
+    assert r.complaint
+    assert set(r.categories) == expected, (text, r.categories, r.evidence)
+    for cat in expected:
+        assert r.evidence[cat], "each label carries the words that support it"
+        assert all(span in normalize(text) for span in r.evidence[cat]), r.evidence
+        assert r.sources[cat] == "lexicon"
+
+
+@pytest.mark.parametrize("text,expected", [
+    # transport damage is logistics; a leaking / badly sealed package is quality
+    ("箱子在路上被压坏了，苹果摔烂好几个", "logistics"),
+    ("包装漏气了，封口没封好", "quality"),
+    # arrived cold is logistics, not taste
+    ("送到都凉了", "logistics"),
+    # small fruit is quality, sour fruit is taste
+    ("个头很小", "quality"),
+    ("太酸了", "taste"),
+])
+def test_taxonomy_boundaries(lexicon_clf, text, expected):
+    r = lexicon_clf.classify(text)
+    assert expected in r.categories, (text, r.categories, r.evidence)
+    other = {"logistics": "quality", "quality": "logistics", "taste": "logistics"}.get(expected)
+    if text in ("送到都凉了", "包装漏气了，封口没封好", "个头很小"):
+        assert other not in r.categories
+
+
+def test_portion_small_and_expensive_is_quality_and_price(lexicon_clf):
+    r = lexicon_clf.classify("分量太少了，还这么贵")
+    assert {"quality", "price"} <= set(r.categories)
+
+
+def test_praise_and_negated_complaint_words_are_not_complaints(lexicon_clf):
+    for text in ["很好吃，送餐也快，好评", "不贵，个头也不小，很新鲜", "没有坏的，都很好", "物流很快，包装完好"]:
+        r = lexicon_clf.classify(text)
+        assert not r.complaint, (text, r.categories, r.evidence)
+        assert r.categories == []
+
+
+def test_rating_awareness(lexicon_clf):
+    # a 5-star review whose text complains is a complaint
+    r = lexicon_clf.classify("好评返现才给五星，其实苹果都烂了", rating=5)
+    assert r.complaint and "freshness" in r.categories
+    # a 1-star review with no reason is not
+    r = lexicon_clf.classify("差评", rating=1)
+    assert not r.complaint and r.error is None
+    r = lexicon_clf.classify("不推荐", rating=1)
+    assert not r.complaint
+    # a weak cue counts with a low rating only
+    assert not lexicon_clf.classify("有点辣").complaint
+    assert lexicon_clf.classify("有点辣", rating=1).categories == ["taste"]
+    assert not lexicon_clf.classify("有点辣", rating=5).complaint
+
+
+@pytest.mark.parametrize("text,category", [
+    ("吃完以后拉肚子", "quality"),
+    ("牛奶里喝出一根头发", "quality"),
+    ("面包发霉了", "freshness"),
+    ("收到的酸奶已经过期了", "freshness"),
+    ("菜里有只虫子", "quality"),
+])
+def test_food_safety_rules(lexicon_clf, text, category):
+    r = lexicon_clf.classify(text)
+    assert r.food_safety, (text, r.evidence)
+    assert r.complaint and category in r.categories, (text, r.categories)
+    assert r.evidence["food_safety"]
+    assert r.sources["food_safety"] == "rule"
+    assert r.scores["food_safety"] > 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "苹果烂了几个",            # rotten fruit noticed on opening: freshness only
+    "牛奶临期了",              # near expiry is not expired
+    "没有发霉，也没过期",       # negated
+    "很新鲜，没有虫子",
+])
+def test_food_safety_not_flagged(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text
+
+
+def test_result_shape(lexicon_clf):
+    r = lexicon_clf.classify_batch([{"id": "x1", "text": "送餐太慢", "rating": None}])[0]
+    assert isinstance(r, ClassificationResult)
+    d = r.to_dict()
+    assert set(d) == {"id", "complaint", "categories", "food_safety", "scores", "evidence",
+                      "sources", "confidence", "low_confidence", "model", "error"}
+    assert d["id"] == "x1"
+    assert set(d["scores"]) == set(CATEGORIES) | {"complaint", "food_safety"}
+    assert all(0.0 <= v <= 1.0 for v in d["scores"].values())
+    assert 0.0 <= d["confidence"] <= 1.0
+    assert d["model"] == lexicon_clf.version
+
+
+def test_categories_in_fixed_order(lexicon_clf):
+    r = lexicon_clf.classify("太贵了，送餐又慢，味道还很难吃，分量也少")
+    assert r.categories == [c for c in CATEGORIES if c in r.categories]
+    assert {"taste", "logistics", "quality", "price"} <= set(r.categories)
+
+
+def test_lexicon_file_is_valid():
+    lex = LexiconClassifier().lexicon
+    assert len(lex.words) > 300 and len(lex.patterns) > 20
+    assert {c for es in lex.words.values() for c, _ in es} <= set(CATEGORIES)
