@@ -73,29 +73,39 @@ class ModelClassifier(Classifier):
 
             self.stacker = Stacker.from_json(self.spec["stacker"])
             self.inputs = inputs
+        self.fs_extra_threshold = self.manifest["paths"].get("tfidf", {}).get(
+            "thresholds", {}).get("food_safety", 1.01)
         self.thresholds: dict[str, float] = (self.stacker.thresholds if self.stacker
                                              else self.spec["thresholds"])
 
     # -- raw probabilities ------------------------------------------------------------------
     def probabilities(self, texts: list[str], analyses=None) -> np.ndarray:
         """(n, len(LABELS)) probabilities for normalized ``texts``."""
+        return self._infer(texts, analyses)[0]
+
+    def _infer(self, texts: list[str], analyses=None):
+        """Probabilities and, when the TF-IDF model ran, its logits (no shared state, so one
+        classifier can serve several threads)."""
         if analyses is None:
             analyses = [self.lexicon.analyze(t, normalized=True) for t in texts]
         if self.name == "tfidf":
-            return self.tfidf.predict_proba(texts)
+            lg = self.tfidf.logits(texts)
+            return 1.0 / (1.0 + np.exp(-lg)), lg
         if self.name == "bert":
-            return self.bert.scores(texts, normalized=True)
+            return self.bert.scores(texts, normalized=True), None
         from .ensemble import build_features  # noqa: PLC0415
 
         blocks = []
+        tf_logits = None
         for inp in self.inputs:
             if inp == "tfidf":
-                blocks.append(self.tfidf.logits(texts))
+                tf_logits = self.tfidf.logits(texts)
+                blocks.append(tf_logits)
             elif inp == "sentiment":
                 blocks.append(self.sentiment.logits([t[:300] for t in texts]))
             elif inp == "bert":
                 blocks.append(self.bert.logits(texts, normalized=True))
-        return self.stacker.predict_proba(build_features(analyses, *blocks))
+        return self.stacker.predict_proba(build_features(analyses, *blocks)), tf_logits
 
     # -- classification ---------------------------------------------------------------------
     def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
@@ -130,12 +140,17 @@ class ModelClassifier(Classifier):
     def _classify_valid(self, todo, results) -> None:
         texts = [t for _, _, t, _ in todo]
         analyses = [self.lexicon.analyze(t, normalized=True) for t in texts]
-        probs = self.probabilities(texts, analyses)
+        probs, tf_logits = self._infer(texts, analyses)
         src = "ensemble" if self.stacker is not None else "model"
-        for (i, item_id, norm, rating), a, p in zip(todo, analyses, probs):
-            results[i] = self._decide(item_id, norm, rating, a, p, src)
+        # food safety is recall-first: in an ensemble the TF-IDF model's own food-safety head
+        # (thresholded on its out-of-fold scores) can flag a text on its own
+        fs_extra = [None] * len(texts)
+        if self.stacker is not None and tf_logits is not None:
+            fs_extra = list(1 / (1 + np.exp(-tf_logits[:, LABELS.index("food_safety")])))
+        for (i, item_id, norm, rating), a, p, fx in zip(todo, analyses, probs, fs_extra):
+            results[i] = self._decide(item_id, norm, rating, a, p, src, fx)
 
-    def _decide(self, item_id, norm, rating, a, p, src) -> ClassificationResult:
+    def _decide(self, item_id, norm, rating, a, p, src, fs_extra=None) -> ClassificationResult:
         factor = LOW_RATING_FACTOR if rating is not None and rating <= 2 else 1.0
         thr = {lab: self.thresholds.get(lab, 0.5) * (factor if lab in CATEGORIES else 1.0)
                for lab in LABELS}
@@ -143,13 +158,14 @@ class ModelClassifier(Classifier):
         scores = {lab: round(calibrate(prob[lab], thr[lab]), 4) for lab in LABELS}
         cats = [c for c in CATEGORIES if prob[c] >= thr[c]]
         sources = {c: src for c in cats}
-        fs_model = prob["food_safety"] >= thr["food_safety"]
+        fs_model = prob["food_safety"] >= thr["food_safety"] or bool(
+            fs_extra is not None and fs_extra >= self.fs_extra_threshold)
         fs_rule = a.food_safety
-        if fs_rule and not cats:
+        if (fs_rule or fs_model) and not cats:
             # the rules are high precision: a health risk is reported, so it is a complaint
             best = max(("freshness", "quality"), key=lambda c: prob[c])
             cats = [best]
-            sources[best] = "rule"
+            sources[best] = "rule" if fs_rule else src
         food_safety = bool(cats) and (fs_rule or fs_model)
         if food_safety:
             sources["food_safety"] = src if fs_model and not fs_rule else (

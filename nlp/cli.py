@@ -85,7 +85,7 @@ def cmd_train(args) -> int:
     train_model(out, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
                 inter_minutes=args.inter_minutes, inter_texts=args.inter_texts,
-                ft_epochs=args.epochs, ft_lr=args.lr, bert=not args.no_bert, version=version,
+                ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
                 sentiment=not args.no_sentiment)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     print(json.dumps({p: {"macro_f1": m["macro_f1"], "main4_min_f1": m["main4_min_f1"],
@@ -140,12 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=13)
     t.add_argument("--folds", type=int, default=5)
     t.add_argument("--mlm-dir", help="reuse this MLM-pretrained directory")
-    t.add_argument("--mlm-minutes", type=float, default=25.0)
+    t.add_argument("--mlm-minutes", type=float, default=26.0)
     t.add_argument("--mlm-steps", type=int, default=1600)
     t.add_argument("--inter-minutes", type=float, default=10.0)
     t.add_argument("--inter-texts", type=int, default=40000)
     t.add_argument("--epochs", type=float, default=8.0)
     t.add_argument("--lr", type=float, default=3e-4)
+    t.add_argument("--ft-minutes", type=float, default=6.0, help="cap per fine-tuning run")
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")

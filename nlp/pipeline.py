@@ -76,7 +76,7 @@ def weak_corpus_labels(lexicon, rows: list[dict], n_max: int, seed: int):
 
 def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: str | Path = CORPUS,
                 seed: int = 13, split_seed: int = SPLIT_SEED, folds: int = 5,
-                mlm_dir: str | Path | None = None, mlm_minutes: float = 25.0,
+                mlm_dir: str | Path | None = None, mlm_minutes: float = 26.0,
                 mlm_steps: int = 1600, inter_minutes: float = 10.0, inter_texts: int = 40000,
                 ft_epochs: float = 8.0, ft_lr: float = 3e-4, ft_minutes: float = 6.0,
                 bert: bool = True, bert_init: str | Path | None = None,

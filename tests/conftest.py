@@ -131,8 +131,10 @@ def dbsession(engine):
 
 
 @pytest.fixture
-def fresh_db_url(backend):
+def fresh_db_url(backend, engine):
     """A migrated database of this test's own, for tests that commit for real."""
+    # Pooled connections of earlier savepoint tests to the template block CREATE DATABASE ... TEMPLATE.
+    engine.dispose()
     return backend.fresh_url()
 
 

@@ -1,4 +1,5 @@
-"""triage index: the triage queue reads (status, food_safety) newest first
+"""web UI indexes: the triage queue reads (status, food_safety) newest first; the ledger page
+counts a date range from a covering index
 
 Revision ID: 09348da0c2a2
 Revises: 7bf02b75fff4
@@ -16,7 +17,10 @@ def upgrade():
     # A plain CREATE INDEX (no batch table copy on SQLite).
     op.create_index('ix_ledger_entries_triage', 'ledger_entries',
                     ['status', 'food_safety', 'occurred_at', 'id'], unique=False)
+    op.create_index('ix_ledger_entries_stats', 'ledger_entries',
+                    ['occurred_at', 'status', 'sku', 'carrier'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_ledger_entries_stats', table_name='ledger_entries')
     op.drop_index('ix_ledger_entries_triage', table_name='ledger_entries')

@@ -49,7 +49,7 @@ _CHINESE_COMMON = {
     "子订单编号": "sub_order_id", "子订单号": "sub_order_id",
     "评价id": "external_id", "评价编号": "external_id", "评论id": "external_id",
     "商家编码": "sku", "商品编码": "sku", "sku编号": "sku", "sku编码": "sku", "规格编码": "sku",
-    "sku": "sku", "商品sku": "sku", "货号": "sku",
+    "sku": "sku", "商品sku": "sku", "货号": "sku", "商品编号": "sku",
     "宝贝名称": "product_name", "宝贝标题": "product_name", "商品名称": "product_name",
     "商品标题": "product_name", "菜品": "product_name", "菜品名称": "product_name", "商品": "product_name",
     "商品类目": "product_category", "类目": "product_category", "品类": "product_category",

@@ -162,12 +162,15 @@ def _reject_binary(text: str) -> None:
 # -- CSV ---------------------------------------------------------------------------------------
 
 def _sniff_delimiter(text: str) -> str:
-    for line in io.StringIO(text, newline=""):
-        if line.strip():
-            counts = {d: line.count(d) for d in (",", "\t", ";", "|")}
-            best = max(counts, key=counts.get)
-            return best if counts[best] else ","
-    return ","
+    """The separator that is most frequent on some line among the first ones (a title line may come first)."""
+    best = {d: 0 for d in (",", "\t", ";", "|")}
+    for n, line in enumerate(io.StringIO(text[:65536], newline="")):
+        if n >= HEADER_SCAN_ROWS:
+            break
+        for d in best:
+            best[d] = max(best[d], line.count(d))
+    choice = max(best, key=best.get)
+    return choice if best[choice] else ","
 
 
 def _read_csv(text: str, kind: str, mapping: Mapping | None, truncated: bool) -> Table:

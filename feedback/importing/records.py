@@ -67,23 +67,26 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     """Parse one row. Raises RowError with every problem found (Chinese / English)."""
     get: dict[str, object] = {}
     raw: dict[str, object] = {}
-    for i, cell in enumerate(cells):
-        target = header.fields.get(i)
-        if target is not None:
-            get[target] = cell
-        elif _present(cell):
-            name = header.columns[i] if i < len(header.columns) and header.columns[i] else f"_col{i + 1}"
+    width = len(cells)
+    for i, target in header.fields.items():
+        if i < width:
+            get[target] = cells[i]
+    for i, name in _unknown_columns(header, width):
+        cell = cells[i]
+        if _present(cell):
             raw[name] = _jsonable(cell)
     errors: list[str] = []
-    for i, cell in enumerate(cells):
-        if isinstance(cell, str) and ("\x00" in cell or _has_surrogate(cell)):
+    for cell in cells:
+        if isinstance(cell, str) and ("\x00" in cell or (not cell.isascii() and _has_surrogate(cell))):
             errors.append("单元格含有无效字符（NUL 或孤立代理项）/ a cell holds an invalid character (NUL or lone surrogate)")
             break
     rec: dict[str, object] = {}
 
     def parse(name, fn):
+        if name not in get:
+            return None
         try:
-            return fn(get.get(name))
+            return fn(get[name])
         except ValueError as exc:
             errors.append(f"{name}: {exc}")
             return None
@@ -159,6 +162,17 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     rec["raw"] = raw
     rec["dedupe_key"] = dedupe_key(kind, rec)
     return rec
+
+
+def _unknown_columns(header: HeaderMap, width: int) -> list[tuple[int, str]]:
+    """Columns no field claimed (cached on the header), plus cells beyond the header."""
+    plan = getattr(header, "_unknown_plan", None)
+    if plan is None:
+        plan = [(i, c if c else f"_col{i + 1}") for i, c in enumerate(header.columns) if i not in header.fields]
+        header._unknown_plan = plan
+    if width > len(header.columns):
+        plan = plan + [(i, f"_col{i + 1}") for i in range(len(header.columns), width)]
+    return [(i, name) for i, name in plan if i < width]
 
 
 def _present(value) -> bool:

@@ -54,7 +54,10 @@ def nfkc(value) -> str:
     """Full-width digits, letters and spaces folded to ASCII, surrounding whitespace removed."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii():
+        return text.strip()
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def is_empty(value) -> bool:
@@ -121,6 +124,11 @@ def parse_datetime(value) -> dt.datetime | None:
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_excel_serial(float(value), value)
+    if isinstance(value, str) and value.isascii() and len(value) >= 10 and value[4] == "-":
+        try:  # the common case, in C: 2024-03-05, 2024-03-05 12:00[:00], ISO 8601 with offset
+            return _naive_china(dt.datetime.fromisoformat(value.strip()))
+        except ValueError:
+            pass
     text = nfkc(value)
     if text.lower() in EMPTY_MARKERS:
         return None

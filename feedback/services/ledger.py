@@ -428,10 +428,14 @@ class LedgerBuilder:
                     continue
                 if entry is None:
                     entry = LedgerEntry(**{kind + "_id": item.id})
+                    with self.session.no_autoflush:
+                        self._fill(entry, item, kind, verdict)
                     self.session.add(entry)
-                elif entry.status == "not_complaint":
-                    entry.status = "new"
-                self._fill(entry, item, kind, verdict)
+                else:
+                    if entry.status == "not_complaint":
+                        entry.status = "new"
+                    with self.session.no_autoflush:
+                        self._fill(entry, item, kind, verdict)
                 complaints.append(entry)
         self.session.flush()
         return complaints

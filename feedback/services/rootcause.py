@@ -170,13 +170,26 @@ class Grouper:
         return self.now or utcnow()
 
     def process(self, entries: list[LedgerEntry]) -> GroupingResult:
+        """Group a batch: entries are bucketed by cause first, so each cause costs a handful of
+        queries per batch, however many of its complaints the batch holds."""
         entries = [e for e in entries if e.status != "not_complaint"]
+        if not entries:
+            return self.result
+        self.session.flush()  # new entries need ids
         self._load_evidence(entries)
-        for entry in sorted(entries, key=lambda e: (e.occurred_at, e.id)):
+        food: dict[Cause, list[LedgerEntry]] = collections.defaultdict(list)
+        normal: dict[Cause, list[LedgerEntry]] = collections.defaultdict(list)
+        for entry in entries:
             if entry.food_safety:
-                self._food_safety(entry)
-            for category in sorted({c.category for c in entry.categories}):
-                self._group(entry, cause_of(entry, category))
+                food[food_safety_cause(entry)].append(entry)
+            for category in {c.category for c in entry.categories}:
+                normal[cause_of(entry, category)].append(entry)
+        order = lambda e: (e.occurred_at, e.id)  # noqa: E731
+        # Fixed order by key: concurrent workers touch the tasks in the same order (no deadlocks).
+        for cause in sorted(food, key=lambda c: c.key):
+            self._food_safety(cause, sorted(food[cause], key=order))
+        for cause in sorted(normal, key=lambda c: c.key):
+            self._group(cause, sorted(normal[cause], key=order))
         self.session.flush()
         return self.result
 
@@ -203,22 +216,30 @@ class Grouper:
             .where(*cause.conditions(), LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at <= end)
             .order_by(LedgerEntry.occurred_at)).all())
 
-    def passes(self, cause: Cause, at: dt.datetime) -> tuple[bool, str, int]:
-        """(passes, reason, complaints in the best window containing ``at``)."""
+    def passes(self, cause: Cause, at: dt.datetime, times: list[dt.datetime] | None = None) -> tuple[bool, str, int]:
+        """(passes, reason, complaints in the best window containing ``at``). ``times``: the
+        sorted occurred_at of the cause's complaints around ``at`` (loaded if not given)."""
         w = dt.timedelta(days=self.config.group_window_days)
-        times = [t for t, _ in self._times(cause, at - w, at + w)]
+        if times is None:
+            times = [t for t, _ in self._times(cause, at - w, at + w)]
         best, j = 0, 0
         for i, t in enumerate(times):  # windows [t, t+w] that contain `at`
             if t > at:
                 break
+            if t < at - w:
+                continue
+            j = max(j, i)
             while j < len(times) and times[j] <= t + w:
                 j += 1
-            if t + w >= at:
-                best = max(best, j - i)
+            best = max(best, j - i)
         if best >= self.config.group_threshold:
             return True, f"{best} 条投诉 / {self.config.group_window_days} 天", best
+        return False, "", best
+
+    def spikes(self, cause: Cause, at: dt.datetime) -> tuple[bool, str, int]:
         week = dt.timedelta(days=7)
-        recent = sum(1 for t in times if at - week < t <= at)
+        recent = self.session.execute(select(func.count(LedgerEntry.id)).where(
+            *cause.conditions(), LedgerEntry.occurred_at > at - week, LedgerEntry.occurred_at <= at)).scalar_one()
         trailing = self.session.execute(
             select(func.count(LedgerEntry.id)).where(
                 *cause.conditions(), LedgerEntry.occurred_at > at - week - week * self.config.trailing_weeks,
@@ -226,18 +247,23 @@ class Grouper:
         avg = trailing / max(1, self.config.trailing_weeks)
         if trailing and recent >= self.config.spike_min and recent >= self.config.spike_factor * avg:
             return True, f"投诉激增：本周 {recent} 条，前 {self.config.trailing_weeks} 周平均 {avg:.1f} 条/周", recent
-        return False, "", best
+        return False, "", recent
 
     def attach(self, task: RootCauseTask, entry_ids) -> int:
-        have = set(self.session.execute(
-            select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
-        new = [i for i in dict.fromkeys(entry_ids) if i not in have]
-        for i in new:
-            self.session.add(TaskEvidence(task_id=task.id, ledger_entry_id=i, attached_at=utcnow()))
+        wanted = list(dict.fromkeys(entry_ids))
+        have = set()
+        for start in range(0, len(wanted), 500):
+            have |= set(self.session.execute(
+                select(TaskEvidence.ledger_entry_id).where(
+                    TaskEvidence.task_id == task.id,
+                    TaskEvidence.ledger_entry_id.in_(wanted[start:start + 500]))).scalars())
+        new = [i for i in wanted if i not in have]
         if new:
+            now = utcnow()
+            self.session.add_all([TaskEvidence(task_id=task.id, ledger_entry_id=i, attached_at=now) for i in new])
+            # An SQL increment, not read-modify-write: two workers attaching at once add up.
+            task.complaint_count = RootCauseTask.complaint_count + len(new)
             self.session.flush()
-            task.complaint_count = self.session.execute(
-                select(func.count()).select_from(TaskEvidence).where(TaskEvidence.task_id == task.id)).scalar_one()
             self._update_phrases(task)
             self.result.attached += len(new)
         return len(new)
@@ -313,11 +339,10 @@ class Grouper:
         self.result.notification_ids += [n.id for n in rows]
 
     # -- the two lanes --
-    def _food_safety(self, entry: LedgerEntry) -> None:
-        cause = food_safety_cause(entry)
+    def _food_safety(self, cause: Cause, entries: list[LedgerEntry]) -> None:
         task = self.active_task(cause)
         if task is None:
-            task = self._open(cause, entry, "critical", "食品安全投诉，立即处理")
+            task = self._open(cause, entries[0], "critical", "食品安全投诉，立即处理")
         elif task.severity != "critical" or task.status == "resolved":
             old = task.status
             task.severity = "critical"
@@ -330,28 +355,39 @@ class Grouper:
             self.result.escalated.append(task.id)
             self.session.refresh(task, ["department"])
             self._notify(task, "food_safety")
-        self.attach(task, [entry.id])
+        self.attach(task, [e.id for e in entries])
 
-    def _group(self, entry: LedgerEntry, cause: Cause) -> None:
+    def _group(self, cause: Cause, entries: list[LedgerEntry]) -> None:
         task = self.active_task(cause)
         if task is not None:
-            if self.attach(task, [entry.id]) and task.status == "resolved" and task.resolved_at \
-                    and entry.occurred_at > task.resolved_at:
-                self._maybe_reopen(task, cause)
+            self._attach_to_active(task, cause, entries)
             return
-        ok, reason, count = self.passes(cause, entry.occurred_at)
-        if not ok:
-            return
-        if cause.category in ("price", "other"):
-            severity = "low"
-        elif count >= 2 * self.config.group_threshold or reason.startswith("投诉激增"):
-            severity = "high"
-        else:
-            severity = "normal"
-        task = self._open(cause, entry, severity, reason)
         w = dt.timedelta(days=self.config.group_window_days)
-        self.attach(task, [i for _, i in self._times(cause, entry.occurred_at - w, entry.occurred_at + w)]
-                    + [entry.id])
+        times = [t for t, _ in self._times(cause, entries[0].occurred_at - w, entries[-1].occurred_at + w)]
+        for i, entry in enumerate(entries):
+            ok, reason, count = self.passes(cause, entry.occurred_at, times)
+            if not ok and i == len(entries) - 1:
+                ok, reason, count = self.spikes(cause, entry.occurred_at)
+            if not ok:
+                continue
+            if cause.category in ("price", "other"):
+                severity = "low"
+            elif count >= 2 * self.config.group_threshold or reason.startswith("投诉激增"):
+                severity = "high"
+            else:
+                severity = "normal"
+            task = self._open(cause, entry, severity, reason)
+            window = [eid for _, eid in self._times(cause, entry.occurred_at - w, entry.occurred_at + w)]
+            if task.id in self.result.opened or task.id in self.result.reopened:
+                self.attach(task, window + [e.id for e in entries])
+            else:  # another worker opened it meanwhile
+                self._attach_to_active(task, cause, entries)
+            return
+
+    def _attach_to_active(self, task: RootCauseTask, cause: Cause, entries: list[LedgerEntry]) -> None:
+        if self.attach(task, [e.id for e in entries]) and task.status == "resolved" and task.resolved_at \
+                and entries[-1].occurred_at > task.resolved_at:
+            self._maybe_reopen(task, cause)
 
     def _maybe_reopen(self, task: RootCauseTask, cause: Cause) -> None:
         """Complaints recur after the fix: threshold reached after resolved_at -> reopened."""

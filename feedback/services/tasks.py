@@ -274,21 +274,30 @@ class VerificationResult:
     notification_ids: list[int] = dataclasses.field(default_factory=list)
 
 
-def cause_rate(session: Session, task: RootCauseTask, start: dt.datetime, end: dt.datetime) -> float:
-    """Complaints of the task's cause in [start, end): per 1,000 orders of the SKU when order
-    volume is known for that period, else per day."""
+def _count(session: Session, task: RootCauseTask, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(complaints of the task's cause, orders of its SKU) in [start, end)."""
     cause = Cause.from_task(task)
     n = session.execute(select(func.count(LedgerEntry.id)).where(
         *cause.conditions(), LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)).scalar_one()
+    orders = 0
     sku = (task.attributes or {}).get("sku")
     if sku:
         when = func.coalesce(Order.paid_at, Order.shipped_at, Order.created_at)
         orders = session.execute(select(func.count(Order.id)).where(
             Order.sku == sku, when >= start, when < end)).scalar_one()
-        if orders:
-            return n * 1000.0 / orders
-    days = max((end - start).total_seconds() / 86400, 1e-9)
-    return n / days
+    return n, orders
+
+
+def cause_rates(session: Session, task: RootCauseTask, pivot: dt.datetime,
+                window: dt.timedelta) -> tuple[float, float, str]:
+    """Complaint rate of the task's cause in the window before ``pivot`` and the window after:
+    per 1,000 orders of the SKU when both windows have known order volume, else per day."""
+    n1, o1 = _count(session, task, pivot - window, pivot)
+    n2, o2 = _count(session, task, pivot, pivot + window)
+    if o1 and o2:
+        return n1 * 1000.0 / o1, n2 * 1000.0 / o2, "per_1000_orders"
+    days = window.total_seconds() / 86400
+    return n1 / days, n2 / days, "per_day"
 
 
 def verify_resolved(session: Session, config: WorkflowConfig, now: dt.datetime | None = None) -> VerificationResult:
@@ -303,20 +312,19 @@ def verify_resolved(session: Session, config: WorkflowConfig, now: dt.datetime |
                                     RootCauseTask.resolved_at <= now - window)
         .options(selectinload(RootCauseTask.department))).scalars().all()
     for task in tasks:
-        before = cause_rate(session, task, task.resolved_at - window, task.resolved_at)
-        after = cause_rate(session, task, task.resolved_at, task.resolved_at + window)
+        before, after, unit = cause_rates(session, task, task.resolved_at, window)
         task.rate_before, task.rate_after = round(before, 4), round(after, 4)
         if after == 0 or after < before:
             task.status, task.verified_at, task.active_cause_key = "verified", now, None
             system_event(session, task, "verified",
-                         f"整改有效：投诉率 {before:.3f} → {after:.3f}", "resolved")
+                         f"整改有效：投诉率 {before:.3f} → {after:.3f} ({unit})", "resolved")
             result.verified.append(task.id)
         else:
             task.status = "reopened"
             task.sla_due_at = now + dt.timedelta(hours=config.sla_hours.get(task.severity, 72))
             task.escalated_at = None
             system_event(session, task, "reopened",
-                         f"整改未见效：投诉率 {before:.3f} → {after:.3f}，自动重新打开", "resolved")
+                         f"整改未见效：投诉率 {before:.3f} → {after:.3f} ({unit})，自动重新打开", "resolved")
             result.reopened.append(task.id)
             result.notification_ids += [n.id for n in queue_task_notifications(session, task, "reopened", config)]
     session.flush()

@@ -210,17 +210,37 @@ def filter_conditions(session: Session, f: Filters) -> list:
     if f.conf_max is not None:
         conds.append(_classification_exists(Classification.confidence <= f.conf_max))
     if f.q:
-        dialect = session.get_bind().dialect.name
-        pattern = _like_pattern(f.q)
-
-        def match(col):
-            return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
-
-        conds.append(or_(
-            exists().where(Review.id == LedgerEntry.review_id, match(Review.text)),
-            exists().where(Ticket.id == LedgerEntry.ticket_id, match(Ticket.text)),
-        ))
+        conds.append(_text_condition(session, f.q))
     return conds
+
+
+TEXT_ID_LIMIT = 2000
+
+
+def _text_condition(session: Session, q: str):
+    """Full-text filter. First ask for the matching ids directly (one pass over the texts, which
+    stops after TEXT_ID_LIMIT matches): a rare word then becomes an `IN (ids)` probe of a unique
+    index; a frequent word (more matches than that) is checked row by row along the queue's
+    index instead, which stops as soon as a page is full."""
+    dialect = session.get_bind().dialect.name
+    pattern = _like_pattern(q)
+
+    def match(col):
+        return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
+
+    review_ids = list(session.execute(select(Review.id).where(match(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    ticket_ids = list(session.execute(select(Ticket.id).where(match(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    if len(review_ids) <= TEXT_ID_LIMIT and len(ticket_ids) <= TEXT_ID_LIMIT:
+        parts = []
+        if review_ids:
+            parts.append(LedgerEntry.review_id.in_(review_ids))
+        if ticket_ids:
+            parts.append(LedgerEntry.ticket_id.in_(ticket_ids))
+        return or_(*parts) if parts else LedgerEntry.id.is_(None)
+    return or_(
+        exists().where(Review.id == LedgerEntry.review_id, match(Review.text)),
+        exists().where(Ticket.id == LedgerEntry.ticket_id, match(Ticket.text)),
+    )
 
 
 def _tier_condition(tier: int):
@@ -295,8 +315,8 @@ class TriageService:
 
     # reading
 
-    def _tier_ids(self, f: Filters, tier: int, after: Cursor | None, limit: int, reverse: bool = False):
-        conds = filter_conditions(self.session, f) + [_tier_condition(tier)]
+    def _tier_ids(self, base: list, tier: int, after: Cursor | None, limit: int, reverse: bool = False):
+        conds = base + [_tier_condition(tier)]
         if after is not None and after.tier == tier:
             key = (LedgerEntry.occurred_at, LedgerEntry.id)
             if reverse:
@@ -311,11 +331,12 @@ class TriageService:
     def page(self, f: Filters, cursor: Cursor | None = None, limit: int = 50, with_count: bool = True) -> Page:
         ids_tiers: list[tuple[int, int]] = []
         start_tier = cursor.tier if cursor else 0
+        base = filter_conditions(self.session, f)
         for tier in range(start_tier, 3):
             need = limit + 1 - len(ids_tiers)
             if need <= 0:
                 break
-            ids_tiers += [(i, tier) for i in self._tier_ids(f, tier, cursor, need)]
+            ids_tiers += [(i, tier) for i in self._tier_ids(base, tier, cursor, need)]
         more = len(ids_tiers) > limit
         ids_tiers = ids_tiers[:limit]
         rows = self._load_rows(ids_tiers)
@@ -329,8 +350,9 @@ class TriageService:
         """The id of the next (+1) or previous (-1) entry of the queue, from this one."""
         here = Cursor(entry_tier(self.session, entry), entry.occurred_at, entry.id)
         tiers = range(here.tier, 3) if direction > 0 else range(here.tier, -1, -1)
+        base = filter_conditions(self.session, f)
         for tier in tiers:
-            ids = self._tier_ids(f, tier, here, 1, reverse=direction < 0)
+            ids = self._tier_ids(base, tier, here, 1, reverse=direction < 0)
             if ids:
                 return ids[0]
         return None

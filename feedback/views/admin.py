@@ -22,6 +22,11 @@ def _text(request, name, maxlen=200):
     return (request.POST.get(name) or "").strip()[:maxlen]
 
 
+def _redirect(request, route: str) -> HTTPSeeOther:
+    request.dbsession.flush()  # constraint errors surface here, inside the request
+    return HTTPSeeOther(request.route_url(route))
+
+
 def _departments(request):
     return list(request.dbsession.execute(select(Department).order_by(Department.id)).scalars())
 
@@ -57,7 +62,7 @@ def user_create(request):
         request.response.status = 400
         return _users_page(request, error=str(exc), form=form)
     request.session.flash(f"已创建用户 {user.username}。", "success")
-    return HTTPSeeOther(request.route_url("admin.users"))
+    return _redirect(request, "admin.users")
 
 
 @view_config(route_name="admin.user_update", request_method="POST", permission="admin")
@@ -65,38 +70,37 @@ def user_update(request):
     user = request.dbsession.get(User, int(request.matchdict["id"]))
     if user is None:
         raise HTTPNotFound("没有这个用户")
-    back = HTTPSeeOther(request.route_url("admin.users"))
     action = request.POST.get("action", "save")
     if action in ("deactivate", "activate"):
         if user.id == request.user.id and action == "deactivate":
             request.session.flash("不能停用自己的账号 (you cannot deactivate yourself).", "error")
-            return back
+            return _redirect(request, "admin.users")
         user.active = action == "activate"
         request.session.flash(f"{user.username} 已{'启用' if user.active else '停用'}。", "success")
-        return back
+        return _redirect(request, "admin.users")
     if action == "password":
         try:
             set_password(user, request.POST.get("password", ""))
         except AccountError as exc:
             request.session.flash(str(exc), "error")
-            return back
+            return _redirect(request, "admin.users")
         request.session.flash(f"{user.username} 的密码已重置。", "success")
-        return back
+        return _redirect(request, "admin.users")
     role = _text(request, "role")
     dept_raw = _text(request, "department")
     dept = request.dbsession.get(Department, int(dept_raw)) if dept_raw.isdigit() else None
     if role not in ROLES:
         request.session.flash(f"未知角色 (unknown role): {role}", "error")
-        return back
+        return _redirect(request, "admin.users")
     if role == "dept_head" and dept is None:
         request.session.flash("部门负责人必须指定部门 (a department head needs a department).", "error")
-        return back
+        return _redirect(request, "admin.users")
     if user.id == request.user.id and role != "admin":
         request.session.flash("不能取消自己的管理员角色 (you cannot demote yourself).", "error")
-        return back
+        return _redirect(request, "admin.users")
     user.role, user.department_id = role, dept.id if dept else None
     request.session.flash(f"{user.username} 已更新。", "success")
-    return back
+    return _redirect(request, "admin.users")
 
 
 # --- departments -----------------------------------------------------------------------------------
@@ -128,7 +132,7 @@ def department_update(request):
     else:
         dept.name, dept.head_email, dept.webhook_url = name, email or None, webhook or None
         request.session.flash(f"部门「{dept.name}」已保存。", "success")
-    return HTTPSeeOther(request.route_url("admin.departments"))
+    return _redirect(request, "admin.departments")
 
 
 # --- routing rules -------------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def routing_create(request):
     else:
         request.dbsession.add(rule)
         request.session.flash("路由规则已添加。", "success")
-    return HTTPSeeOther(request.route_url("admin.routing"))
+    return _redirect(request, "admin.routing")
 
 
 @view_config(route_name="admin.routing_update", request_method="POST", permission="admin")
@@ -189,7 +193,7 @@ def routing_update(request):
         request.session.flash(e, "error")
     if not errors:
         request.session.flash(f"规则 #{rule.id} 已保存。", "success")
-    return HTTPSeeOther(request.route_url("admin.routing"))
+    return _redirect(request, "admin.routing")
 
 
 # --- API tokens -----------------------------------------------------------------------------------------
@@ -226,4 +230,4 @@ def token_revoke(request):
         raise HTTPNotFound("没有这个令牌")
     revoke_api_token(request.dbsession, token.id)
     request.session.flash(f"令牌「{token.name}」已吊销。", "success")
-    return HTTPSeeOther(request.route_url("admin.tokens"))
+    return _redirect(request, "admin.tokens")

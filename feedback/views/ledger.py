@@ -2,16 +2,20 @@
 Queries are feedback.services.ledger.LedgerQuery's."""
 from __future__ import annotations
 
+import datetime as dt
+
 from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import CATEGORIES, PLATFORMS, Review, Ticket
 from ..models.ledger import LEDGER_STATUSES
 from ..services.ledger import LedgerFilterError, LedgerFilters, LedgerQuery
+from ..services.ledger_stats import LedgerStats
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS, STATUS_LABELS
 from .charts import line_chart
 
 PAGE_SIZE = 50
+DEFAULT_WEEKS = 12  # without a date filter the page shows the last 12 weeks (the trend's span)
 
 
 @view_config(route_name="ledger.list", renderer="ledger/list.html", permission="ledger")
@@ -22,6 +26,9 @@ def ledger_list(request):
     except LedgerFilterError as exc:
         request.session.flash(str(exc), "error")
         filters = LedgerFilters()
+    whole_period = request.GET.get("period") == "all"
+    if filters.date_from is None and filters.date_to is None and not whole_period:
+        filters.date_from = dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS)
     after = request.GET.get("after") or None
     try:
         page = q.page(filters, after=after, limit=PAGE_SIZE)
@@ -38,12 +45,15 @@ def ledger_list(request):
     if tids:
         texts.update({("t", i): t for i, t in request.dbsession.execute(select(Ticket.id, Ticket.text).where(Ticket.id.in_(tids)))})
     params = filters.to_params()
+    if whole_period:
+        params["period"] = "all"
+    stats = LedgerStats(request.dbsession)
     return {
         "filters": filters, "params": params, "page": page, "first_page": after is None, "texts": texts,
         "total": q.total(filters),
-        "by_category": q.counts(filters, by="category", limit=10),
-        "by_sku": q.counts(filters, by="sku", limit=10),
-        "by_carrier": q.counts(filters, by="carrier", limit=10),
+        "by_category": stats.counts(filters, by="category"), "whole_period": whole_period,
+        "by_sku": stats.counts(filters, by="sku"),
+        "by_carrier": stats.counts(filters, by="carrier"),
         "trend": trend,
         "chart": line_chart([(p.week, p.count) for p in trend], title="每周中差评数"),
         "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,

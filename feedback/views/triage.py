@@ -63,7 +63,9 @@ def triage_list(request):
     except TriageError as exc:
         request.session.flash(str(exc), "error")
         cursor = None
-    page = service.page(f, cursor, limit=PAGE_SIZE)
+    # Counting every match costs a pass over the filter's rows; the queue itself reads one page
+    # along an index. Count on request (and always on the bulk confirmation page).
+    page = service.page(f, cursor, limit=PAGE_SIZE, with_count=request.GET.get("count") == "1")
     return {**_common(request), "filters": f, "params": f.to_params(), "page": page,
             "first_page": cursor is None, "tasks": _active_tasks(request), "departments": _departments(request)}
 
@@ -144,7 +146,7 @@ def _keep(request) -> dict:
              permission="triage")
 def triage_bulk(request):
     service = TriageService(request.dbsession)
-    action = request.POST.get("action", "")
+    action = request.POST.get("bulk_action", "")
     scope = request.POST.get("scope", "selection")
     params = _keep(request)
     back = request.route_url("triage.list", _query=params)

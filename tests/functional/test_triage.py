@@ -173,7 +173,7 @@ def test_bulk_confirm_selection(testapp, dbsession):
     for field in form.fields["ids"]:
         if field._value in (str(a.id), str(b.id)):
             field.checked = True
-    form["action"] = "confirm"
+    form["bulk_action"] = "confirm"
     form.submit("scope", value="selection", status=303)
     for e in (a, b, c):
         dbsession.refresh(e)
@@ -192,14 +192,14 @@ def test_bulk_on_all_results_of_a_filter_needs_confirmation(testapp, dbsession, 
     page = testapp.get("/triage", {"sku": "SKU-ALL", "batch": "B9"})
     assert len(_queue_ids(page)) == 50  # the page shows 50; the filter matches 60
     form = page.forms["bulk-form"]
-    form["action"] = "confirm"
+    form["bulk_action"] = "confirm"
     confirm = form.submit("scope", value="filter")
     assert confirm.status_int == 200
     assert confirm.html.select_one("#bulk-count").text == "60"
     for e in mine:
         dbsession.refresh(e)
         assert e.status == "new"  # nothing changed before confirming
-    done = confirm.forms[0].submit(status=303).follow()
+    done = confirm.forms["bulk-confirm-form"].submit(status=303).follow()
     assert "60 条" in done.text
     for e in mine:
         dbsession.refresh(e)
@@ -217,7 +217,7 @@ def test_bulk_attach_and_assign(testapp, dbsession):
     form = page.forms["bulk-form"]
     for field in form.fields["ids"]:
         field.checked = True
-    form["action"] = "attach"
+    form["bulk_action"] = "attach"
     form["task_id"] = str(task.id)
     form.submit("scope", value="selection", status=303)
     attached = set(dbsession.execute(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
@@ -227,12 +227,12 @@ def test_bulk_attach_and_assign(testapp, dbsession):
 
     page = testapp.get("/triage", {"sku": "SKU-T"})
     form = page.forms["bulk-form"]
-    form["action"] = "assign"
+    form["bulk_action"] = "assign"
     dept = wf.departments(dbsession)["logistics"]
     form["department_id"] = str(dept.id)
     confirm = form.submit("scope", value="filter")
     assert "物流" in confirm.text
-    confirm.forms[0].submit(status=303)
+    confirm.forms["bulk-confirm-form"].submit(status=303)
     rows = dbsession.execute(select(TaskEvidence.task_id).where(TaskEvidence.ledger_entry_id == b.id)).scalars().all()
     assert len(rows) == 2
 
@@ -241,9 +241,9 @@ def test_bulk_without_selection_or_task_is_a_clear_error(testapp, dbsession):
     _manager(testapp, dbsession)
     wf.complaint(dbsession, "x", sku="SKU-E")
     form = testapp.get("/triage", {"sku": "SKU-E"}).forms["bulk-form"]
-    form["action"] = "confirm"
+    form["bulk_action"] = "confirm"
     assert "没有选中" in form.submit("scope", value="selection", status=303).follow().text
-    form["action"] = "attach"
+    form["bulk_action"] = "attach"
     assert "任务编号" in form.submit("scope", value="selection", status=303).follow().text
 
 

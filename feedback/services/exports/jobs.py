@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ...models import ExportJob, Notification
+from ...models import ExportJob, Notification, OutboxJob
 from ...models.exports import EXPORT_FORMATS, EXPORT_KINDS
 from ...models.meta import utcnow
 from ..outbox import add_job
@@ -45,8 +45,9 @@ class ExportError(ValueError):
 
 
 def exports_dir(settings: dict | None) -> Path:
-    """Where export files live: the `feedback.exports_dir` setting, else ./var/exports."""
-    configured = (settings or {}).get(SETTING_DIR) or os.environ.get("FEEDBACK_EXPORTS_DIR")
+    """Where export files live: $FEEDBACK_EXPORTS_DIR, else the `feedback.exports_dir` setting,
+    else ./var/exports."""
+    configured = os.environ.get("FEEDBACK_EXPORTS_DIR") or (settings or {}).get(SETTING_DIR)
     return Path(configured) if configured else Path.cwd() / "var" / "exports"
 
 
@@ -174,16 +175,25 @@ def write_export(session: Session, kind: str, fmt: str, period: Period, path: Pa
             tmp.unlink()
 
 
-def run_job(engine: Engine, job_id: int, base_dir: Path, settings: dict | None = None) -> str:
-    """Run one export job. Returns its final status. Raises on failure (after recording it), so
-    the caller (the dramatiq actor) retries it with backoff; a done job is never redone."""
+def run_job(engine: Engine, job_id: int, base_dir: Path, settings: dict | None = None, *,
+            outbox_id: int | None = None, max_attempts: int | None = None) -> str:
+    """Run one export job and return its status ("done", "failed", "missing").
+
+    A failure is recorded on the job (status failed, error) and then raised, so the dramatiq
+    actor retries it with backoff; once `max_attempts` runs have failed it is not raised any more
+    (the job stays failed, visible in the UI, and its outbox row is closed). A done job whose file
+    exists is never redone (a redelivered message changes nothing)."""
     with Session(engine) as session, session.begin():
         job = session.get(ExportJob, job_id)
         if job is None:
             log.warning("export job %s does not exist", job_id)
             return "missing"
         if job.status == "done" and resolve_file(base_dir, job) is not None:
+            _close_outbox(session, outbox_id, None)
             return "done"
+        if job.status == "failed" and max_attempts is not None and job.attempts >= max_attempts:
+            _close_outbox(session, outbox_id, job.error or "failed")
+            return "failed"
         job.status, job.progress, job.error = "running", 0, None
         job.attempts = (job.attempts or 0) + 1
         job.started_at, job.finished_at = utcnow(), None
@@ -206,11 +216,17 @@ def run_job(engine: Engine, job_id: int, base_dir: Path, settings: dict | None =
         with Session(read_engine(engine)) as rs, rs.begin():
             result = write_export(rs, kind, fmt, period, base_dir / relative, progress, snapshot=True)
     except Exception as exc:
+        log.warning("export job %s failed: %s", job_id, exc, exc_info=True)
         with Session(engine) as session, session.begin():
             job = session.get(ExportJob, job_id)
             job.status = "failed"
             job.error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
             job.finished_at = utcnow()
+            gave_up = max_attempts is not None and job.attempts >= max_attempts
+            if gave_up:
+                _close_outbox(session, outbox_id, job.error)
+        if gave_up:
+            return "failed"
         raise
 
     path = base_dir / relative
@@ -223,7 +239,21 @@ def run_job(engine: Engine, job_id: int, base_dir: Path, settings: dict | None =
         job.finished_at = utcnow()
         if job.notify:
             queue_notification(session, job, settings)
+        _close_outbox(session, outbox_id, None)
     return "done"
+
+
+def _close_outbox(session: Session, outbox_id: int | None, error: str | None) -> None:
+    """Mark the outbox row that sent this message done (or failed, when we gave up), so the
+    sweeper does not send it again."""
+    if outbox_id is None:
+        return
+    row = session.get(OutboxJob, outbox_id)
+    if row is None or row.status in ("done", "failed"):
+        return
+    row.status = "failed" if error else "done"
+    row.last_error = error[:MAX_ERROR] if error else None
+    row.done_at = utcnow()
 
 
 def queue_notification(session: Session, job: ExportJob, settings: dict | None) -> Notification:

@@ -50,7 +50,7 @@ def _legend(names: list[str], x: float, y: float) -> list[str]:
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="export-chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
         f'<title>{escape(title)}</title>' + "".join(body) + "</svg>"
     )

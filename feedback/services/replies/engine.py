@@ -215,7 +215,7 @@ class Drafter:
             if not isinstance(w, str):
                 continue
             w = w.strip().strip("，。！？,.!?、 ")
-            if len(w) < 2 or len(w) > 12 or any(ch.isdigit() for ch in w):
+            if len(w) < 2 or len(w) > 12 or any(ch.isdigit() for ch in w) or w in defaults.NEUTRAL_WORDS:
                 continue
             if content_issues(w, self.rules):
                 continue

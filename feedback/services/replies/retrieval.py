@@ -1,11 +1,12 @@
 """Learning from approved replies: the most similar approved complaint lends its manager's wording.
 
 Reviews are compared by TF-IDF over character 2-3-grams (scikit-learn). From the most similar
-approved replies that answered the same category, the sentences a manager wrote or rewrote (not
-in the machine draft) that state a commitment are taken, adapted (the old product and carrier
-names replaced by the new ones; sentences with numbers, dates or quoted customer words skipped,
-since those facts belonged to the other order) and offered to the drafter in place of the default
-action for that category. The drafter validates the result like any other wording.
+approved replies (cosine >= MIN_SIMILARITY) that answered the same category, the sentences a
+manager wrote or rewrote (not in the machine draft) that state a commitment - and, when that
+reply answered several categories, mention this one - are taken, adapted (the old product and
+carrier names replaced by the new ones; sentences with numbers, dates or quoted customer words
+skipped, since those facts belonged to the other order) and offered to the drafter in place of
+the default action for that category. The drafter validates the result like any other wording.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .rules import RuleSettings, content_issues
 
 _SENT_RE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _COMMITMENT = ("会", "已", "将", "加强", "改进", "检查", "复查", "核实", "整改", "优化", "调整", "更换", "追查")
-MIN_SIMILARITY = 0.25
+MIN_SIMILARITY = 0.2
 
 
 @dataclass
@@ -74,7 +75,9 @@ class ApprovedReplyIndex:
                     continue
                 for sentence in manager_sentences(reply):
                     adapted = adapt(sentence, reply, inp)
-                    if adapted and _fits(adapted, category, rules):
+                    # a reply that answered one category only: its sentences are about that category
+                    single = len(reply.categories or []) == 1
+                    if adapted and _fits(adapted, None if single else category, rules):
                         out[category] = LearnedSentence(category, adapted, reply.id, sim)
                         break
         return out
@@ -92,10 +95,10 @@ def adapt(sentence: str, reply: ApprovedReply, inp: ReplyInput) -> str | None:
     return out
 
 
-def _fits(sentence: str, category: str, rules: RuleSettings) -> bool:
+def _fits(sentence: str, category: str | None, rules: RuleSettings) -> bool:
     if len(sentence) < 6 or len(sentence) > 120:
         return False
-    if not any(w in sentence for w in CATEGORY_MENTIONS.get(category, ())):
+    if category is not None and not any(w in sentence for w in CATEGORY_MENTIONS.get(category, ())):
         return False
     if not any(w in sentence for w in _COMMITMENT):
         return False

@@ -159,7 +159,7 @@ class ReplyService:
         return [TemplateData(r.kind, r.category, r.tone, r.food_safety, r.text, id=r.id, active=r.active) for r in rows]
 
     # --- drafting ---------------------------------------------------------------------------
-    def candidates_query(self, include_expired: bool = True):
+    def candidates_query(self):
         """Reviews that need a reply and have none: complaints (any rating) and mid/low ratings."""
         has_draft = exists().where(ReplyDraft.review_id == Review.id)
         complaint = exists().where(and_(Classification.review_id == Review.id, Classification.complaint.is_(True)))
@@ -305,7 +305,6 @@ class ReplyService:
         draft.status = "held"
         draft.needs_senior_approval = True
         draft.approved_by_id = draft.approved_at = draft.edit_distance = None
-        draft.edited_by_id = draft.edited_by_id or user.id
         self.session.flush()
         return draft
 

@@ -1,0 +1,117 @@
+"""POST /api/v1/reviews and /api/v1/tickets through WebTest, sharing the test's session."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.models import ImportBatch, Review, Ticket
+from feedback.services.accounts import create_api_token, create_user
+from feedback.services.departments import ensure_departments
+
+
+@pytest.fixture
+def tokens(dbsession):
+    ensure_departments(dbsession)
+    manager = create_user(dbsession, "api_manager", "manager-pass", "manager")
+    head = create_user(dbsession, "api_head", "head-pass-1", "dept_head", department_code="qc")
+    return {"manager": create_api_token(dbsession, manager, "erp"), "head": create_api_token(dbsession, head, "x")}
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(session, model):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+ITEMS = [
+    {"review_id": "JD-1", "order_id": "2800001", "sku": "FZ-DUMP-1KG", "rating": 1, "text": "冰袋化了，饺子全软了",
+     "reviewed_at": "2024-03-05 12:00", "warehouse": "广州仓", "carrier": "中通"},
+    {"review_id": "JD-2", "rating": "5星", "text": "很好吃", "reviewed_at": "2024/3/6", "buyer_tier": "老客"},
+]
+
+
+def test_no_or_bad_token_is_401_and_a_department_head_403(testapp, tokens):
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": ITEMS}, status=401)
+    assert res.content_type == "application/json" and "token" in res.json["error"]
+    assert res.headers["WWW-Authenticate"].startswith("Bearer")
+    testapp.post_json("/api/v1/reviews", {"items": ITEMS}, headers=auth("fl_wrong"), status=401)
+    res = testapp.post_json("/api/v1/reviews", {"items": ITEMS}, headers=auth(tokens["head"]), status=403)
+    assert res.json["status"] == 403
+
+
+def test_created_then_duplicate_then_updated(testapp, tokens, dbsession):
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": ITEMS}, headers=auth(tokens["manager"]),
+                            status=200)
+    body = res.json
+    assert (body["inserted"], body["duplicates"], body["rejected"]) == (2, 0, 0)
+    assert [(r["status"], r["code"]) for r in body["results"]] == [("created", 201), ("created", 201)]
+    review = dbsession.get(Review, body["results"][0]["id"])
+    assert review.order.warehouse == "广州仓" and review.rating_level == "bad"
+    batch = dbsession.get(ImportBatch, body["import_batch_id"])
+    assert (batch.source, batch.created_by) == ("api", "api_manager")
+
+    again = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": ITEMS}, headers=auth(tokens["manager"]),
+                              status=200).json
+    assert [(r["status"], r["code"]) for r in again["results"]] == [("duplicate", 409), ("duplicate", 409)]
+    assert count(dbsession, Review) == 2
+
+    changed = [dict(ITEMS[0], followup_text="追评：补发的也化了", followup_at="2024-03-09")]
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": changed}, headers=auth(tokens["manager"]))
+    assert res.json["results"][0]["status"] == "updated" and res.json["results"][0]["code"] == 200
+    dbsession.refresh(review)
+    assert review.followup_text == "追评：补发的也化了"
+
+
+def test_mixed_is_207_and_all_bad_is_422_storing_nothing(testapp, tokens, dbsession):
+    items = ITEMS + [{"review_id": "JD-3", "text": "", "rating": 7}]
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": items}, headers=auth(tokens["manager"]),
+                            status=207)
+    bad = res.json["results"][2]
+    assert (bad["index"], bad["status"], bad["code"]) == (2, "error", 422)
+    assert any("missing review text" in e for e in bad["errors"]) and any("1-5" in e for e in bad["errors"])
+    before = (count(dbsession, Review), count(dbsession, ImportBatch))
+    res = testapp.post_json("/api/v1/reviews", {"items": [{"text": "好"}, {"platform": "douyin", "text": "好"}]},
+                            headers=auth(tokens["manager"]), status=422)
+    assert [r["status"] for r in res.json["results"]] == ["error", "error"]
+    assert "unknown platform" in " ".join(res.json["results"][1]["errors"])
+    assert (count(dbsession, Review), count(dbsession, ImportBatch)) == before
+
+
+def test_body_limits_and_bad_json(testapp, tokens):
+    headers = auth(tokens["manager"])
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": [{"text": "x"}] * 1001}, headers=headers,
+                            status=413)
+    assert "1000" in res.json["error"]
+    huge = json.dumps({"platform": "jd", "items": [{"text": "长" * (6 * 1024 * 1024 // 3)}]})
+    testapp.post("/api/v1/reviews", huge, headers=dict(headers, **{"Content-Type": "application/json"}), status=413)
+    res = testapp.post("/api/v1/reviews", "{not json", headers=dict(headers, **{"Content-Type": "application/json"}),
+                       status=400)
+    assert "invalid JSON" in res.json["error"]
+    res = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": "nope"}, headers=headers, status=400)
+    assert "items" in res.json["error"]
+    testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": []}, headers=headers, status=400)
+
+
+def test_tickets_endpoint(testapp, tokens, dbsession):
+    items = [{"ticket_id": "TK1", "order_id": "2800001", "type": "退货退款", "reason": "质量问题", "amount": "¥59.00",
+              "status": "待处理", "opened_at": "2024-03-05 10:00"},
+             {"ticket_id": "TK2", "type": "维修", "reason": "坏了"}]
+    res = testapp.post_json("/api/v1/tickets", {"platform": "pdd", "items": items}, headers=auth(tokens["manager"]),
+                            status=207)
+    assert [r["status"] for r in res.json["results"]] == ["created", "error"]
+    ticket = dbsession.scalars(select(Ticket)).one()
+    assert (ticket.ticket_type, ticket.platform, str(ticket.amount)) == ("return", "pdd", "59.00")
+
+
+def test_openapi_document_is_public(testapp):
+    doc = testapp.get("/api/v1/openapi.json", status=200).json
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) >= {"/api/v1/reviews", "/api/v1/tickets"}
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    post = doc["paths"]["/api/v1/reviews"]["post"]
+    assert set(post["responses"]) >= {"200", "207", "400", "401", "403", "413", "422"}
+    assert "text" in doc["components"]["schemas"]["ReviewItem"]["properties"]

@@ -1,0 +1,97 @@
+"""The `feedback` command in a subprocess, pointed at a fresh database with FEEDBACK_DB_URL."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.models import ApiToken, Review, User, get_engine
+from feedback.security import hash_token
+
+from .import_helpers import TAOBAO_HEADER, csv_bytes, taobao_row, write
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def feedback(db_url, *args, input=None):
+    env = dict(os.environ, FEEDBACK_DB_URL=db_url)
+    return subprocess.run([sys.executable, "-m", "feedback.cli", "--config", str(REPO / "development.ini"), *args],
+                          capture_output=True, text=True, env=env, cwd=REPO, input=input, timeout=120)
+
+
+def scalar(db_url, stmt):
+    engine = get_engine({"sqlalchemy.url": db_url})
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(stmt)
+    finally:
+        engine.dispose()
+
+
+def test_import_reviews_json_twice_and_a_bad_file(fresh_db_url, tmp_path):
+    rows = [taobao_row(i) for i in range(1, 5)]
+    rows[3][5] = ""  # no review text: rejected
+    path = write(tmp_path / "淘宝评价.csv", b"\xef\xbb\xbf" + csv_bytes(TAOBAO_HEADER, rows))
+    first = feedback(fresh_db_url, "import", "reviews", str(path), "--json")
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)  # exactly one JSON object on stdout
+    assert {k: out[k] for k in ("inserted", "updated", "duplicates", "rejected")} == \
+        {"inserted": 3, "updated": 0, "duplicates": 0, "rejected": 1}
+    assert out["encoding"] == "utf-8-sig" and out["format"] == "csv" and out["platform"] == "taobao"
+    assert out["import_batch_id"] == 1
+    second = feedback(fresh_db_url, "import", "reviews", str(path), "--json")
+    out = json.loads(second.stdout)
+    assert (out["inserted"], out["duplicates"], out["rejected"]) == (0, 3, 1)
+    assert scalar(fresh_db_url, select(func.count()).select_from(Review)) == 3
+
+    text_out = feedback(fresh_db_url, "import", "reviews", str(path))
+    assert text_out.returncode == 0 and "duplicates=3" in text_out.stdout and "第 5 行" in text_out.stdout
+
+    junk = write(tmp_path / "junk.xlsx", b"PK\x03\x04" + os.urandom(2000))
+    bad = feedback(fresh_db_url, "import", "reviews", str(junk), "--json")
+    assert bad.returncode != 0
+    assert bad.stdout == ""
+    assert "XLSX" in bad.stderr and "truncated" in bad.stderr
+    missing = feedback(fresh_db_url, "import", "tickets", str(tmp_path / "nope.csv"))
+    assert missing.returncode != 0 and "file not found" in missing.stderr
+
+
+def test_import_tickets_with_platform_and_mapping(fresh_db_url, tmp_path):
+    mapping = write(tmp_path / "map.ini", "单号 = external_id\n类型 = ticket_type\n原因 = reason\n钱 = amount\n".encode())
+    path = write(tmp_path / "t.csv", csv_bytes(["单号", "类型", "原因", "钱", "备注"],
+                                               [["S1", "换货", "发错口味", "12", "x"], ["S2", "退款", "", "", ""]],
+                                               encoding="gbk"))
+    res = feedback(fresh_db_url, "import", "tickets", str(path), "--platform", "拼多多", "--mapping", str(mapping), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert (out["inserted"], out["rejected"], out["platform"], out["encoding"], out["header_family"]) == \
+        (1, 1, "pdd", "gb18030", "mapping")
+    bad_platform = feedback(fresh_db_url, "import", "tickets", str(path), "--platform", "douyin")
+    assert bad_platform.returncode != 0 and "unknown platform" in bad_platform.stderr
+
+
+def test_user_and_token_commands(fresh_db_url, backend):
+    if backend.name != "sqlite":
+        pytest.skip("the account commands do not depend on the backend; one run is enough")
+    made = feedback(fresh_db_url, "user", "create", "li", "--role", "manager", "--password", "long-enough-pw")
+    assert made.returncode == 0, made.stderr
+    head = feedback(fresh_db_url, "user", "create", "wang", "--role", "dept_head", "--department", "qc",
+                    input="another-pass\nanother-pass\n")
+    assert head.returncode == 0, head.stderr
+    again = feedback(fresh_db_url, "user", "create", "li", "--role", "manager", "--password", "long-enough-pw")
+    assert again.returncode != 0 and "taken" in again.stderr
+    short = feedback(fresh_db_url, "user", "create", "zhao", "--role", "admin", "--password", "short")
+    assert short.returncode != 0 and "8" in short.stderr
+    token = feedback(fresh_db_url, "token", "create", "li", "erp-sync")
+    assert token.returncode == 0, token.stderr
+    secret = token.stdout.strip()
+    assert secret.startswith("fl_") and "\n" not in secret
+    assert scalar(fresh_db_url, select(ApiToken.name).where(ApiToken.token_hash == hash_token(secret))) == "erp-sync"
+    assert scalar(fresh_db_url, select(User.role).where(User.username == "wang")) == "dept_head"
+    nobody = feedback(fresh_db_url, "token", "create", "ghost", "x")
+    assert nobody.returncode != 0 and "no such user" in nobody.stderr

@@ -1,0 +1,95 @@
+"""The department heads' task board and task detail."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from feedback.models import TaskEvent
+
+from . import web_factories as wf
+
+
+def _head(testapp, dbsession, dept="qc"):
+    h = wf.user(dbsession, "dept_head", dept=dept)
+    wf.login(testapp, h.username)
+    return h
+
+
+def test_board_shows_own_department_only_overdue_first(testapp, dbsession):
+    _head(testapp, dbsession, "qc")
+    late = wf.task(dbsession, "qc", title="超时的任务", overdue=True)
+    fresh = wf.task(dbsession, "qc", title="新的任务")
+    other = wf.task(dbsession, "logistics", title="物流部的任务")
+    wf.task(dbsession, "qc", status="in_progress", title="处理中的任务")
+    page = testapp.get("/tasks")
+    col = page.html.select_one("#col-open")
+    ids = [int(a["data-task"]) for a in col.select("a[data-task]")]
+    assert ids.index(late.id) < ids.index(fresh.id)
+    assert other.id not in [int(a["data-task"]) for a in page.html.select("a[data-task]")]
+    assert "处理中的任务" in page.html.select_one("#col-in_progress").text
+    for status in ("open", "acknowledged", "in_progress", "resolved", "verified", "reopened"):
+        assert page.html.select_one(f"#col-{status}") is not None
+    assert "已超时" in col.text
+
+
+def test_detail_shows_cause_evidence_chart_sla_history(testapp, dbsession):
+    _head(testapp, dbsession, "qc")
+    e = wf.complaint(dbsession, "<b>月饼</b>发霉了", categories=["freshness"])
+    t = wf.task(dbsession, "qc", entries=[e], title="月饼发霉")
+    page = testapp.get(f"/tasks/{t.id}")
+    assert t.cause_key in page.text
+    assert "&lt;b&gt;月饼&lt;/b&gt;发霉了" in page.text
+    assert page.html.select_one("svg.chart") is not None
+    assert "处理时限" in page.text and "自动创建" in page.text
+
+
+def test_acknowledge_start_comment_resolve(testapp, dbsession):
+    h = _head(testapp, dbsession, "qc")
+    t = wf.task(dbsession, "qc")
+
+    def act(to, **fields):
+        page = testapp.get(f"/tasks/{t.id}")
+        forms = [f for f in page.forms.values() if f.fields.get("to") and f["to"].value == to]
+        assert forms, page.text[page.text.find("根本原因与"):][:800]
+        form = forms[0]
+        for k, v in fields.items():
+            form[k] = v
+        return form.submit(status=303).follow()
+
+    act("acknowledged", comment="收到")
+    act("in_progress")
+    page = testapp.get(f"/tasks/{t.id}")
+    form = [f for f in page.forms.values() if f.action.endswith("/comment")][0]
+    form["comment"] = "已联系供应商 <img src=x>"
+    res = form.submit(status=303).follow()
+    assert "已联系供应商 &lt;img src=x&gt;" in res.text
+    res = act("resolved")  # missing root cause: refused with a message
+    assert "根本原因" in res.text
+    dbsession.refresh(t)
+    assert t.status == "in_progress"
+    act("resolved", root_cause="封口机温度偏低", corrective_action="调整温度并每班复检")
+    dbsession.refresh(t)
+    assert t.status == "resolved" and t.root_cause == "封口机温度偏低"
+    events = dbsession.execute(select(TaskEvent).where(TaskEvent.task_id == t.id).order_by(TaskEvent.id)).scalars().all()
+    assert [e.to_status for e in events if e.to_status] == ["open", "acknowledged", "in_progress", "resolved"]
+    assert all(e.user_id == h.id for e in events[1:])
+    # a department head cannot verify their own fix
+    page = testapp.get(f"/tasks/{t.id}")
+    assert not [f for f in page.forms.values() if f.fields.get("to") and f["to"].value == "verified"]
+
+
+def test_manager_sees_all_departments_and_may_verify_but_not_work(testapp, dbsession):
+    m = wf.user(dbsession, "manager")
+    wf.login(testapp, m.username)
+    a = wf.task(dbsession, "qc", title="品控任务")
+    b = wf.task(dbsession, "logistics", title="物流任务", status="resolved")
+    page = testapp.get("/tasks")
+    assert "品控任务" in page.text and "物流任务" in page.text
+    assert testapp.get(f"/tasks/{b.id}").forms  # verify/reopen buttons
+    res = testapp.post(f"/tasks/{a.id}/transition", {"to": "acknowledged", "csrf_token": wf.csrf(testapp)},
+                       status=303).follow()
+    assert "不能执行" in res.text
+    dbsession.refresh(a)
+    assert a.status == "open"
+    testapp.post(f"/tasks/{b.id}/transition", {"to": "verified", "csrf_token": wf.csrf(testapp)}, status=303)
+    dbsession.refresh(b)
+    assert b.status == "verified"

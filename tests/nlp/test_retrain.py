@@ -1,0 +1,93 @@
+"""Retraining from manager corrections, end to end on a tiny hand-written set with a tiny BERT."""
+import json
+
+import pytest
+
+from .conftest import write_jsonl
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:torch.*"),
+    pytest.mark.filterwarnings("ignore::UserWarning:torch.*"),
+    pytest.mark.filterwarnings("ignore::FutureWarning:transformers.*"),
+]
+
+T = "taste"
+F = "freshness"
+L = "logistics"
+Q = "quality"
+TEXTS = [
+    ("太难吃了", [T]), ("味道很咸，没法吃", [T]), ("一点也不甜", [T]), ("口感很差，很腥", [T]),
+    ("苹果都烂了", [F]), ("一点都不新鲜", [F]), ("收到就坏了好几个", [F]), ("临期的牛奶", [F]),
+    ("送餐太慢了", [L]), ("等了两个小时才到", [L]), ("快递太慢，压坏了", [L]), ("送来都凉了", [L]),
+    ("分量太少", [Q]), ("个头太小了", [Q]), ("少送了一份米饭", [Q]), ("缺斤少两", [Q]),
+    ("很好吃，下次还来", []), ("送餐很快，好评", []), ("新鲜又便宜", []), ("包装很好", []),
+    ("很满意", []), ("不错不错", []), ("又慢又难吃", [T, L]), ("又小又烂", [F, Q]),
+]
+
+
+def _rows(prefix, pairs):
+    return [{"id": f"{prefix}{i}", "text": t, "complaint": bool(c), "categories": c,
+             "food_safety": False} for i, (t, c) in enumerate(pairs)]
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    from nlp.pipeline import train_model
+    from nlp.train_bert import tiny_mlm_dir
+
+    d = tmp_path_factory.mktemp("tiny")
+    labeled = write_jsonl(d / "labeled.jsonl", _rows("t", TEXTS))
+    mlm = tiny_mlm_dir(d / "mlm", [t for t, _ in TEXTS] * 3)
+    train_model(d / "base", labeled=labeled, mlm_dir=mlm, inter_minutes=0, ft_epochs=1,
+                folds=2, sentiment=False, version="tiny-base", runs_dir=d / "runs")
+    return d, labeled
+
+
+def test_tiny_model_directory(tiny_base):
+    d, _ = tiny_base
+    manifest = json.loads((d / "base" / "model.json").read_text(encoding="utf-8"))
+    assert {"tfidf", "bert", "ensemble", "ensemble_lt"} <= set(manifest["paths"])
+    metrics = json.loads((d / "base" / "metrics.json").read_text(encoding="utf-8"))
+    assert {"lexicon", "tfidf", "bert", "ensemble"} <= set(metrics["heldout"])
+    assert manifest["default_path"] in manifest["paths"]
+    from nlp import load_classifier
+
+    for path in ("tfidf", "bert", "ensemble"):
+        clf = load_classifier(model_dir=d / "base", path=path, cached=False)
+        r = clf.classify("送餐太慢了")
+        assert r.error is None and r.model == f"{path}-tiny-base"
+
+
+def test_retrain_from_corrections(tiny_base, tmp_path):
+    from nlp import DEFAULT_POINTER
+    from nlp.pipeline import retrain_from_corrections
+
+    d, labeled = tiny_base
+    before = DEFAULT_POINTER.read_text() if DEFAULT_POINTER.exists() else None
+    corrections = write_jsonl(tmp_path / "corrections.jsonl", _rows("c", [
+        ("这个价格太贵了", ["price"]), ("客服不理人", ["service"]), ("送错了地址", [L])]))
+    held = _rows("h", [("太难吃", [T]), ("都烂了", [F]), ("好慢啊", [L]), ("好吃", [])])
+    report = retrain_from_corrections(corrections, base_model_dir=d / "base",
+                                      out_dir=tmp_path / "new", heldout=held, labeled=labeled,
+                                      epochs=1, folds=2, version="tiny-new", promote=True)
+    assert report["corrections"] == 3
+    assert report["heldout_rows"] == 4
+    assert report["old"]["version"].endswith("tiny-base")
+    assert report["new"]["version"].endswith("tiny-new")
+    assert isinstance(report["better"], bool)
+    # promotion only ever moves the default inside nlp/models
+    assert report["promoted"] is False
+    assert (DEFAULT_POINTER.read_text() if DEFAULT_POINTER.exists() else None) == before
+    new_manifest = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))
+    assert new_manifest["data"]["corrections"] == 3
+    assert (tmp_path / "new" / "retrain_report.json").exists()
+
+
+def test_retrain_rejects_bad_corrections(tiny_base, tmp_path):
+    from nlp.pipeline import retrain_from_corrections
+
+    d, labeled = tiny_base
+    with pytest.raises(ValueError, match="unknown categories"):
+        retrain_from_corrections([{"id": 1, "text": "x", "categories": ["smell"]}],
+                                 base_model_dir=d / "base", out_dir=tmp_path / "x",
+                                 heldout=[], labeled=labeled)

@@ -1,0 +1,214 @@
+"""Reading files: encodings, formats, header families, mapping files. No database here."""
+import io
+import json
+
+import openpyxl
+import pytest
+
+from feedback.importing import ImportFileError, decode, load_mapping, read_bytes
+from feedback.importing.headers import match_header
+from feedback.importing.records import build_record
+
+REVIEW_CSV = "订单编号,宝贝名称,初评等级,评价内容,评价时间,追评内容\r\n1001,草莓,差评,草莓烂了一半,2024-03-05 12:00,\r\n"
+
+
+def cells(table):
+    return [row.cells for row in table.rows]
+
+
+@pytest.mark.parametrize("encoding, prefix, expected", [
+    ("utf-8", b"", "utf-8"),
+    ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"),
+    ("gbk", b"", "gb18030"),
+    ("gb18030", b"", "gb18030"),
+])
+def test_each_encoding_is_detected_without_being_told(encoding, prefix, expected):
+    data = prefix + REVIEW_CSV.encode(encoding)
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert table.encoding == expected
+    assert table.rows[0].cells[3] == "草莓烂了一半"
+    assert table.header.columns[0] == "订单编号"  # the BOM is not part of the first header
+
+
+def test_gb18030_only_characters_survive():
+    # 𠮷 is outside GBK: only GB18030 (4-byte sequence) encodes it.
+    text = "评价内容,评价时间\n𠮷野家的饺子太咸,2024-03-05\n"
+    table = read_bytes(text.encode("gb18030"), "reviews", filename="x.csv")
+    assert table.rows[0].cells[0] == "𠮷野家的饺子太咸"
+
+
+def test_one_row_gbk_file_is_not_mistaken_for_utf8():
+    data = "评价内容\n好吃\n".encode("gbk")
+    assert decode(data)[1] == "gb18030"
+    assert decode(data)[0] == "评价内容\n好吃\n"
+
+
+def test_mixed_line_endings_and_quoted_newlines():
+    data = ("评价内容,评价时间\r\n第一条,2024-03-05\n\"第二条\r\n有换行\",2024-03-06\r第三条,2024-03-07\n").encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert [r.cells[0] for r in table.rows] == ["第一条", "第二条\r\n有换行", "第三条"]
+
+
+def test_tab_separated_and_title_line_before_header():
+    data = "评价导出 2024-03-05\n\n评价内容\t评价星级\t商品编号\n好吃\t5\tSKU1\n".encode()
+    table = read_bytes(data, "reviews", filename="x.txt")
+    assert table.file_format == "tsv"
+    assert table.header.family == "jd"
+    assert cells(table) == [["好吃", "5", "SKU1"]]
+
+
+def test_a_1mb_cell_is_read():
+    big = "很" * (1024 * 1024)
+    data = f"评价内容,评价时间\n\"{big}\",2024-03-05\n".encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert len(table.rows[0].cells[0]) == 1024 * 1024
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "为空"),
+    (b"\xef\xbb\xbf  \r\n", "为空"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是表格"),
+    (bytes(range(256)) * 4, "二进制"),
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00truncated", "XLSX"),
+    ("name,price\napple,3\n".encode(), "无法识别表头"),
+])
+def test_files_that_are_not_tables_get_one_clear_error(data, message):
+    with pytest.raises(ImportFileError) as info:
+        read_bytes(data, "reviews", filename="x.csv")
+    assert message in str(info.value)
+
+
+def test_truncated_utf8_file_keeps_good_rows_and_flags_the_last():
+    data = "评价内容,评价时间\n好吃,2024-03-05\n草莓烂了一半,2024-03".encode()[:-1]
+    data = "评价内容,评价时间\n好吃,2024-03-05\n草莓烂".encode()[:-1]  # cut inside 烂
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert table.encoding == "utf-8"
+    assert table.rows[0].error is None
+    assert "截断" in table.rows[-1].error
+
+
+def _xlsx(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_and_truncated_xlsx():
+    import datetime as dt
+
+    data = _xlsx([["订单号", "评价ID", "评价星级", "评价内容", "评价时间"],
+                  [123456789012, "R1", 5, "好吃", dt.datetime(2024, 3, 5, 12)]])
+    table = read_bytes(data, "reviews", filename="jd.xlsx")
+    assert table.file_format == "xlsx" and table.header.family == "jd"
+    assert table.rows[0].cells[:4] == [123456789012, "R1", 5, "好吃"]
+    with pytest.raises(ImportFileError) as info:
+        read_bytes(data[: len(data) // 2], "reviews", filename="jd.xlsx")
+    assert "截断" in str(info.value)
+
+
+def test_json_lines_with_one_bad_line_and_json_array():
+    data = '{"text": "好吃", "rating": 5}\n{broken\n{"text": "难吃", "rating": 1}\n'.encode()
+    table = read_bytes(data, "reviews", filename="r.jsonl")
+    assert table.file_format == "jsonl" and table.header.family == "canonical"
+    assert [r.number for r in table.rows] == [1, 2, 3]
+    assert table.rows[1].error and "JSON" in table.rows[1].error
+    arr = json.dumps({"platform": "jd", "items": [{"text": "好吃"}, 3]}).encode()
+    table = read_bytes(arr, "reviews", filename="r.json")
+    assert table.platform == "jd" and table.rows[1].error
+    with pytest.raises(ImportFileError):
+        read_bytes(b'[{"text": "x"', "reviews", filename="r.json")
+
+
+HEADER_FAMILIES = [
+    ("taobao", ["订单编号", "子订单编号", "宝贝名称", "商家编码", "初评等级", "评价内容", "评价时间", "追评内容", "追评时间",
+                "买家会员名", "图片"]),
+    ("jd", ["订单号", "商品编号", "商品名称", "评价星级", "评价内容", "评价时间", "追加评价", "追加评价时间", "用户昵称", "晒图数"]),
+    ("pdd", ["订单号", "评价ID", "商品名称", "商品规格", "描述相符", "物流服务", "服务态度", "评价内容", "评价时间", "买家昵称"]),
+    ("meituan", ["订单编号", "门店名称", "菜品", "总体评分", "口味", "包装", "配送", "评价内容", "评价时间", "顾客昵称", "顾客类型"]),
+]
+
+
+@pytest.mark.parametrize("family, header", HEADER_FAMILIES)
+def test_each_header_family_is_recognized_and_names_its_platform(family, header):
+    result = match_header(header, "reviews")
+    assert result.family == family
+    assert result.platform == family
+    assert "text" in result.fields.values() and "reviewed_at" in result.fields.values()
+    assert "rating" in result.fields.values() or "rating_level" in result.fields.values()
+
+
+def test_canonical_english_header():
+    result = match_header(["platform", "review_id", "order_id", "sku", "rating", "text", "reviewed_at", "foo"], "reviews")
+    assert result.family == "canonical"
+    assert result.platform is None
+    assert result.unknown == {7: "foo"}
+    assert set(result.fields.values()) >= {"external_id", "order_id", "sku", "rating", "text", "reviewed_at"}
+
+
+def test_ticket_headers():
+    result = match_header(["退款编号", "订单编号", "退款类型", "退款原因", "退款金额", "退款状态", "申请时间"], "tickets")
+    assert result.family == "taobao"
+    assert set(result.fields.values()) == {"external_id", "order_id", "ticket_type", "reason", "amount", "status",
+                                           "opened_at"}
+
+
+def test_unknown_columns_are_kept_in_raw():
+    header = match_header(["评价内容", "评价星级", "会员级别", "口味"], "reviews")
+    rec = build_record("reviews", header, ["好吃", "５", "PLUS会员", "4"], platform_override=None,
+                       platform_default="jd")
+    assert rec["raw"] == {"会员级别": "PLUS会员", "口味": "4"}
+    assert rec["rating_stars"] == 5 and rec["rating_level"] == "good"
+
+
+@pytest.mark.parametrize("content, suffix", [
+    ('{"买家说": "text", "打分": "rating", "单号": "order_id", "时间": "reviewed_at"}', ".json"),
+    ('{"platform": "jd", "columns": {"买家说": "text", "打分": "rating", "单号": "order_id", "时间": "reviewed_at"}}', ".json"),
+    ("# 自定义表\n[columns]\n买家说 = text\n打分 = rating\n单号 = order_id\n时间: reviewed_at\nplatform = 京东\n", ".ini"),
+])
+def test_mapping_file_formats(tmp_path, content, suffix):
+    path = tmp_path / f"map{suffix}"
+    path.write_text(content, encoding="utf-8")
+    mapping = load_mapping(path, "reviews")
+    data = "单号,买家说,打分,时间,备注\n9,太咸了,2,2024/3/5,加急\n".encode("gbk")
+    table = read_bytes(data, "reviews", mapping=mapping, filename="custom.csv")
+    assert table.header.family == "mapping"
+    rec = build_record("reviews", table.header, table.rows[0].cells, platform_override=None,
+                       platform_default=table.header.platform or "jd")
+    assert (rec["order_id"], rec["text"], rec["rating_stars"], rec["platform"]) == ("9", "太咸了", 2, "jd")
+    assert rec["raw"] == {"备注": "加急"}
+
+
+def test_mapping_file_errors_are_clear(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"买家说": "comment_body"}', encoding="utf-8")
+    with pytest.raises(ImportFileError) as info:
+        load_mapping(path, "reviews")
+    assert "comment_body" in str(info.value)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ImportFileError):
+        load_mapping(path, "reviews")
+
+
+def test_without_a_mapping_an_unknown_layout_is_refused_with_a_hint():
+    with pytest.raises(ImportFileError) as info:
+        read_bytes("单号,买家说\n1,好\n".encode(), "reviews", filename="x.csv")
+    assert "--mapping" in str(info.value)
+
+
+def test_row_errors_are_collected_in_chinese_and_english():
+    header = match_header(["评价内容", "评价时间", "评分"], "reviews")
+    with pytest.raises(ValueError) as info:
+        build_record("reviews", header, ["", "昨天", "9"], platform_override=None, platform_default=None)
+    message = str(info.value)
+    for part in ("评价内容为空", "missing review text", "unparseable date", "1-5", "未知平台", "unknown platform"):
+        assert part in message
+
+
+def test_formula_like_text_is_kept_as_given():
+    header = match_header(["评价内容"], "reviews")
+    rec = build_record("reviews", header, ['=HYPERLINK("http://x","点我")'], platform_override="jd",
+                       platform_default=None)
+    assert rec["text"] == '=HYPERLINK("http://x","点我")'

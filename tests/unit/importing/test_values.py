@@ -1,0 +1,115 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from feedback.importing import values as V
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-03-05 12:00", dt.datetime(2024, 3, 5, 12, 0)),
+    ("2024-03-05 12:00:30", dt.datetime(2024, 3, 5, 12, 0, 30)),
+    ("2024/3/5", dt.datetime(2024, 3, 5)),
+    ("2024/3/5 9:07", dt.datetime(2024, 3, 5, 9, 7)),
+    ("2024年3月5日", dt.datetime(2024, 3, 5)),
+    ("2024年3月5日 12时30分", dt.datetime(2024, 3, 5, 12, 30)),
+    ("2024年03月05日 12:30:01", dt.datetime(2024, 3, 5, 12, 30, 1)),
+    ("２０２４－０３－０５　１２：００", dt.datetime(2024, 3, 5, 12, 0)),  # full-width digits and space
+    ("2024.03.05", dt.datetime(2024, 3, 5)),
+    ("20240305", dt.datetime(2024, 3, 5)),
+    ("2024-03-05T04:00:00Z", dt.datetime(2024, 3, 5, 12, 0)),  # UTC -> shop time (UTC+8)
+    ("2024-03-05T12:00:00+08:00", dt.datetime(2024, 3, 5, 12, 0)),
+    ("45356", dt.datetime(2024, 3, 5)),  # Excel serial typed as text
+    ("45356.5", dt.datetime(2024, 3, 5, 12, 0)),
+])
+def test_dates_in_the_usual_chinese_formats(text, expected):
+    assert V.parse_datetime(text) == expected
+
+
+def test_excel_serials_and_cell_objects():
+    assert V.parse_datetime(45356) == dt.datetime(2024, 3, 5)
+    assert V.parse_datetime(45356.25) == dt.datetime(2024, 3, 5, 6, 0)
+    assert V.parse_datetime(dt.date(2024, 3, 5)) == dt.datetime(2024, 3, 5)
+    assert V.parse_date("2024年3月5日") == dt.date(2024, 3, 5)
+
+
+@pytest.mark.parametrize("text", ["", "  ", "-", "无"])
+def test_empty_dates_are_none(text):
+    assert V.parse_datetime(text) is None
+
+
+@pytest.mark.parametrize("text", ["昨天", "2024-13-05", "2024-02-30", "12", "3/5/2024x"])
+def test_bad_dates_say_why(text):
+    with pytest.raises(ValueError) as info:
+        V.parse_datetime(text)
+    assert "日期" in str(info.value) and "date" in str(info.value)
+
+
+@pytest.mark.parametrize("value, stars", [
+    ("5", 5), (5, 5), ("5星", 5), ("五星", 5), ("★★★★☆", 4), ("４", 4), ("3分", 3), ("4.5", 5), (1.0, 1),
+])
+def test_stars(value, stars):
+    assert V.parse_stars(value) == stars
+
+
+@pytest.mark.parametrize("value", ["0", "6", "很好", "-1"])
+def test_bad_stars(value):
+    with pytest.raises(ValueError):
+        V.parse_stars(value)
+
+
+@pytest.mark.parametrize("stars_cell, level_cell, expected", [
+    ("5", None, (5, "good")), ("4", None, (4, "good")), ("3", None, (3, "neutral")),
+    ("2", None, (2, "bad")), ("1", "", (1, "bad")),
+    (None, "好评", (None, "good")), (None, "中评", (None, "neutral")), (None, "差评", (None, "bad")),
+    ("差评", None, (None, "bad")),  # a level typed into the stars column
+    ("5", "差评", (5, "bad")),  # both given: kept as given
+])
+def test_rating_stars_and_levels(stars_cell, level_cell, expected):
+    assert V.parse_rating(stars_cell, level_cell) == expected
+
+
+def test_amounts_and_counts_accept_full_width_and_currency():
+    assert V.parse_amount("¥12.50") == Decimal("12.50")
+    assert V.parse_amount("１２．５元") == Decimal("12.50")
+    assert V.parse_amount("1,200") == Decimal("1200.00")
+    assert V.parse_int("３件") == 3
+    with pytest.raises(ValueError):
+        V.parse_amount("十二块")
+    with pytest.raises(ValueError):
+        V.parse_int("2.5")
+
+
+def test_ids_lose_excel_guards_but_keep_their_digits():
+    assert V.parse_id("'3123456789012345678") == "3123456789012345678"
+    assert V.parse_id('="00123"') == "00123"
+    assert V.parse_id("１００１") == "1001"
+    assert V.parse_id(1001.0) == "1001"
+    assert V.parse_id("  ") is None
+
+
+def test_image_counts():
+    assert V.parse_image_count("a.jpg;b.jpg，c.jpg") == 3
+    assert V.parse_image_count("2") == 2
+    assert V.parse_image_count(["x", "y"]) == 2
+    assert V.parse_image_count("有图") == 1
+    assert V.parse_image_count("") == 0
+
+
+def test_ticket_types_and_buyer_tiers():
+    assert [V.parse_ticket_type(t) for t in ("退款", "仅退款", "退货退款", "换货", "补发", "补寄", "投诉", "refund")] == [
+        "refund", "refund", "return", "exchange", "resend", "resend", "complaint", "refund"]
+    assert V.parse_ticket_type("退货退款(已收到货)") == "return"
+    with pytest.raises(ValueError) as info:
+        V.parse_ticket_type("维修")
+    assert "售后类型" in str(info.value)
+    assert V.parse_buyer_tier("新客") == "new"
+    assert V.parse_buyer_tier("老客") == "returning"
+    assert V.parse_buyer_tier("VIP") is None
+
+
+def test_followup_empty_markers():
+    assert V.clean_optional_text("") is None
+    assert V.clean_optional_text("无") is None
+    assert V.clean_optional_text("暂无追评") is None
+    assert V.clean_optional_text(" 还会再买 ") == " 还会再买 "  # text is stored as given
