@@ -57,10 +57,15 @@ def load_classifier(name: str | None = None, *, model_dir: str | Path | None = N
 
             clf: Classifier = lexicon or LexiconClassifier()
         else:
-            from .classifier import ModelClassifier  # noqa: PLC0415
+            from .classifier import ModelClassifier, read_manifest  # noqa: PLC0415
 
-            clf = ModelClassifier(model_dir, path=path, lexicon=lexicon)
-            if cached:
+            if path is None and read_manifest(model_dir).get("default_path") == "lexicon":
+                from .lexicon import LexiconClassifier  # noqa: PLC0415
+
+                clf = lexicon or LexiconClassifier()  # the rules measured best for this version
+            else:
+                clf = ModelClassifier(model_dir, path=path, lexicon=lexicon)
+            if cached and hasattr(clf, "lexicon"):
                 _cache.setdefault(("lexicon",), clf.lexicon)
         if cached:
             _cache[key] = clf

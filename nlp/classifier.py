@@ -161,6 +161,10 @@ class ModelClassifier(Classifier):
         fs_model = prob["food_safety"] >= thr["food_safety"] or bool(
             fs_extra is not None and fs_extra >= self.fs_extra_threshold)
         fs_rule = a.food_safety
+        # food safety is recall-first: a flag from the rules or from a model turns the text into
+        # a complaint; when only a model flagged it and no category passed, the category is a
+        # guess (freshness or quality, whichever scores higher) and the item goes to triage
+        model_only_fs = fs_model and not fs_rule and not cats
         if (fs_rule or fs_model) and not cats:
             # the rules are high precision: a health risk is reported, so it is a complaint
             best = max(("freshness", "quality"), key=lambda c: prob[c])
@@ -182,7 +186,8 @@ class ModelClassifier(Classifier):
         return ClassificationResult(
             id=item_id, complaint=complaint, categories=cats, food_safety=food_safety,
             scores=scores, evidence=evidence, sources=sources, confidence=conf,
-            low_confidence=conf < LOW_CONFIDENCE or not has_cjk(norm), model=self.version)
+            low_confidence=conf < LOW_CONFIDENCE or not has_cjk(norm) or model_only_fs,
+            model=self.version)
 
     def _evidence(self, label: str, a, norm: str, k: int = 3) -> list[str]:
         """The lexicon's spans for ``label``; failing that, the character n-grams of the text

@@ -11,8 +11,8 @@
 4. the stacker over lexicon + TF-IDF (+ transformer), fitted and thresholded on out-of-fold
    scores only;
 5. every path (lexicon, tfidf, bert, ensembles) evaluated on the held-out part, written to
-   ``metrics.json``; the manifest's ``default_path`` is the path with the best held-out
-   macro-F1.
+   ``metrics.json``; the manifest's ``default_path`` is the path (or the lexicon) closest to
+   meeting the target figures on held-out data (``select_default``).
 
 Held-out rows are never used for fitting, thresholds or model choice inside a path.
 """
@@ -249,16 +249,31 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
 
     # -- held-out evaluation of every path -------------------------------------------------------
     heldout = evaluate_paths(work, held, lexicon=lex)
-    best = max((p for p in paths if not paths[p].get("auxiliary")), key=lambda p: (heldout[p]["macro_f1"],
-                                                    heldout[p]["food_safety_recall"] or 0))
+    best = select_default(heldout, paths)
     manifest["default_path"] = best
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     metrics = {"version": version, "default_path": best, "heldout": heldout, "cv_on_train": cv,
+               "target_attainment": {p: target_attainment(m) for p, m in heldout.items()},
                "minutes": round((time.time() - t_start) / 60, 1)}
     (work / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
     shutil.copytree(work, out)
     _log(f"wrote {out} (default path {best}: held-out macro-F1 {heldout[best]['macro_f1']})")
     return manifest
+
+
+#: The figures the issue asks for; the default path is the one closest to meeting all of them.
+TARGETS = {"macro_f1": 0.80, "main4_min_f1": 0.88, "food_safety_recall": 0.90}
+
+
+def target_attainment(m: dict) -> float:
+    """Mean over the target figures of min(1, value / target): 1.0 means every target is met."""
+    return round(sum(min(1.0, (m.get(k) or 0.0) / t) for k, t in TARGETS.items()) / len(TARGETS), 4)
+
+
+def select_default(heldout: dict, paths: dict) -> str:
+    """The path (or ``lexicon``) with the best held-out target attainment, then macro-F1."""
+    cands = ["lexicon"] + [p for p in paths if not paths[p].get("auxiliary")]
+    return max(cands, key=lambda p: (target_attainment(heldout[p]), heldout[p]["macro_f1"]))
 
 
 def _cv_metrics(rows: list[dict], p: np.ndarray, thr: dict) -> dict:
@@ -350,3 +365,22 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
         report["promoted"] = True
     (out / "retrain_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     return report
+
+
+def refresh_metrics(model_dir: str | Path, labeled: str | Path = LABELED) -> dict:
+    """Re-score the held-out split with the current code (after a change of decision logic
+    that needs no retraining) and rewrite ``metrics.json`` and the manifest's default path."""
+    model_dir = Path(model_dir)
+    manifest = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
+    _, held = split_labeled(list(read_jsonl(labeled)), seed=manifest["split_seed"])
+    heldout = evaluate_paths(model_dir, held)
+    paths = manifest["paths"]
+    best = select_default(heldout, paths)
+    manifest["default_path"] = best
+    metrics.update({"heldout": heldout, "default_path": best,
+                    "target_attainment": {p: target_attainment(m) for p, m in heldout.items()},
+                    "rescored": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    (model_dir / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    (model_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
+    return metrics

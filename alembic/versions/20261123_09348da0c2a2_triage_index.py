@@ -18,9 +18,10 @@ def upgrade():
     op.create_index('ix_ledger_entries_triage', 'ledger_entries',
                     ['status', 'food_safety', 'occurred_at', 'id'], unique=False)
     op.create_index('ix_ledger_entries_stats', 'ledger_entries',
-                    ['occurred_at', 'status', 'sku', 'carrier'], unique=False)
+                    ['occurred_at', 'status', 'week', 'sku', 'carrier'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_ledger_entries_stats', table_name='ledger_entries')
+    # if_exists: scratch databases upgraded while this revision held only the first index
+    op.drop_index('ix_ledger_entries_stats', table_name='ledger_entries', if_exists=True)
     op.drop_index('ix_ledger_entries_triage', table_name='ledger_entries')

@@ -7,6 +7,7 @@ and the general group (default, notify, exports; 1 process, 2 threads). `--group
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -81,6 +82,8 @@ def scheduler_cmd(app):
     from workflows.schedule import JOBS, build_scheduler, load_extra_jobs
 
     runtime.configure(app.settings)
+    # Every 2 s APScheduler would log two INFO lines per job run; keep its warnings only.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     load_extra_jobs()
     scheduler = build_scheduler()
     click.echo(f"scheduler: {', '.join(j.id for j in JOBS)}", err=True)

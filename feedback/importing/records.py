@@ -76,20 +76,16 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         if _present(cell):
             raw[name] = _jsonable(cell)
     errors: list[str] = []
-    for cell in cells:
-        if isinstance(cell, str) and ("\x00" in cell or (not cell.isascii() and _has_surrogate(cell))):
-            errors.append("单元格含有无效字符（NUL 或孤立代理项）/ a cell holds an invalid character (NUL or lone surrogate)")
-            break
-    rec: dict[str, object] = {}
-
-    def parse(name, fn):
-        if name not in get:
-            return None
-        try:
-            return fn(get[name])
-        except ValueError as exc:
-            errors.append(f"{name}: {exc}")
-            return None
+    joined = "\x1f".join([c for c in cells if isinstance(c, str)])
+    if "\x00" in joined or (not joined.isascii() and _has_surrogate(joined)):
+        errors.append("单元格含有无效字符（NUL 或孤立代理项）/ a cell holds an invalid character (NUL or lone surrogate)")
+    rec: dict[str, object] = dict.fromkeys(_SIMPLE)
+    for name, parser in _SIMPLE.items():  # only the fields this file has
+        if name in get:
+            try:
+                rec[name] = parser(get[name])
+            except ValueError as exc:
+                errors.append(f"{name}: {exc}")
 
     # platform
     if platform_override:
@@ -106,26 +102,20 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         errors.append("未知平台：表头无法判断平台，请用 --platform 指定 / unknown platform: "
                       "the header does not tell, pass --platform")
 
-    for name in ("external_id", "sub_order_id", "order_id", "sku", "batch_code", "waybill"):
-        value = parse(name, V.parse_id)
-        if value is not None and len(value) > ID_LIMITS[name]:
+    for name, limit in ID_LIMITS.items():
+        value = rec[name]
+        if value is not None and len(value) > limit:
             errors.append(f"{name} 过长 / too long")
-        rec[name] = value
     for name, limit in NAME_LIMITS.items():
         if name in ("reason", "status") and kind != "tickets":
             continue
         value = get.get(name)
-        value = None if value is None else (V.format_scalar(value) if not isinstance(value, str) else value).strip()
-        if value and len(value) > limit:
-            raw[f"{name}_full"] = value
-            value = value[:limit]
+        if value is not None:
+            value = (value if isinstance(value, str) else V.format_scalar(value)).strip()
+            if len(value) > limit:
+                raw[f"{name}_full"] = value
+                value = value[:limit]
         rec[name] = value or None
-    for name in _DATETIME_FIELDS:
-        rec[name] = parse(name, V.parse_datetime)
-    for name in _DATE_FIELDS:
-        rec[name] = parse(name, V.parse_date)
-    rec["quantity"] = parse("quantity", lambda v: V.parse_int(v, "数量 / quantity"))
-    rec["shelf_life_days"] = parse("shelf_life_days", lambda v: V.parse_int(v, "保质期 / shelf life"))
 
     if kind == "reviews":
         try:
@@ -149,7 +139,13 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         except ValueError as exc:
             errors.append(str(exc))
         rec["text"] = V.clean_text(get.get("text")) or ""
-        rec["amount"] = parse("amount", V.parse_amount)
+        if "amount" in get:
+            try:
+                rec["amount"] = V.parse_amount(get["amount"])
+            except ValueError as exc:
+                errors.append(f"amount: {exc}")
+        else:
+            rec["amount"] = None
         if not rec["text"] and not rec.get("reason"):
             errors.append("缺少售后原因或说明 / missing ticket reason and text")
 
@@ -162,6 +158,15 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     rec["raw"] = raw
     rec["dedupe_key"] = dedupe_key(kind, rec)
     return rec
+
+
+_SIMPLE = {
+    **dict.fromkeys(("external_id", "sub_order_id", "order_id", "sku", "batch_code", "waybill"), V.parse_id),
+    **dict.fromkeys(_DATETIME_FIELDS, V.parse_datetime),
+    **dict.fromkeys(_DATE_FIELDS, V.parse_date),
+    "quantity": lambda v: V.parse_int(v, "数量 / quantity"),
+    "shelf_life_days": lambda v: V.parse_int(v, "保质期 / shelf life"),
+}
 
 
 def _unknown_columns(header: HeaderMap, width: int) -> list[tuple[int, str]]:

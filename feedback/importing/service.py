@@ -18,7 +18,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import any_, bindparam, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from .records import MUTABLE, RowError, build_record, content_hash, normalized_t
 log = logging.getLogger(__name__)
 
 CHUNK = 1000
+ANALYZE_AFTER = 2000  # rows inserted by one import
 KINDS = ("reviews", "tickets")
 STATUS_CODES = {"created": 201, "updated": 200, "duplicate": 409, "error": 422}
 
@@ -312,7 +314,7 @@ def _store_orders(session, records, shop_ids, product_ids, batch_ids, now) -> di
 def _ensure(session, table, key_cols, wanted: dict, fill) -> dict:
     """Insert the missing rows, fill empty columns of existing ones; returns key -> id."""
     ids: dict = {}
-    for chunk in _chunks(sorted(wanted, key=_sort_key), CHUNK):
+    for chunk in _chunks(_sorted(wanted), CHUNK):
         existing = _fetch(session, table, key_cols, chunk, ("id",) + tuple(fill))
         new = [wanted[k] for k in chunk if k not in existing]
         if new:
@@ -396,7 +398,7 @@ def _store_main(session, kind, rows, batch_id):
     ids: dict = {}
     key_status: dict = {}
     cols = ("id", "content_hash") + mutable
-    for chunk in _chunks(sorted(by_key, key=_sort_key), CHUNK):
+    for chunk in _chunks(_sorted(by_key), CHUNK):
         existing = _fetch(session, table, ("platform", "dedupe_key"), chunk, cols)
         new = [_insertable(kind, by_key[k]) for k in chunk if k not in existing]
         if new:
@@ -445,6 +447,13 @@ def _same(a, b) -> bool:
 
 # -- set-based helpers ------------------------------------------------------------------------
 
+def _sorted(keys) -> list:
+    try:
+        return sorted(keys)
+    except TypeError:  # None mixed with values
+        return sorted(keys, key=_sort_key)
+
+
 def _sort_key(key: tuple):
     return tuple("" if part is None else str(part) if not isinstance(part, int) else f"{part:020d}" for part in key)
 
@@ -470,6 +479,7 @@ def _fetch(session, table, key_cols, keys, cols) -> dict:
     """One SELECT per group of keys sharing their first column (an indexed IN on the second)."""
     wanted = set(keys)
     found: dict = {}
+    pg = session.get_bind().dialect.name == "postgresql"
     select_cols = [table.c[c] for c in dict.fromkeys(tuple(cols) + tuple(key_cols))]
     if len(key_cols) == 1:
         groups = {(): [k[0] for k in keys]}
@@ -485,7 +495,11 @@ def _fetch(session, table, key_cols, keys, cols) -> dict:
         else:
             in_col = table.c[key_cols[0]]
         for part in _chunks(sorted(values, key=str), CHUNK):
-            for row in session.execute(stmt.where(in_col.in_(part))).mappings():
+            if pg:  # one array parameter instead of 1,000 placeholders
+                cond = in_col == any_(bindparam("keys", part, type_=postgresql.ARRAY(in_col.type)))
+            else:
+                cond = in_col.in_(part)
+            for row in session.execute(stmt.where(cond)).mappings():
                 key = tuple(row[c] for c in key_cols)
                 if key in wanted:
                     found[key] = dict(row)
@@ -524,7 +538,6 @@ def _insert_sqlite(session, table, key_cols, rows) -> dict:
 def _insert_pg(session, table, key_cols, rows) -> dict:
     """INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING RETURNING: one
     parameter per column instead of one per cell (psycopg's query conversion is per placeholder)."""
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.types import JSON
 
     conn = session.connection()
@@ -551,7 +564,22 @@ def _insert_pg(session, table, key_cols, rows) -> dict:
     out = {}
     for row in conn.exec_driver_sql(sql, params):
         out[tuple(row[1:])] = row[0]
+    _analyze_when_grown(session, table.name, len(out))
     return out
+
+
+def _analyze_when_grown(session, table_name: str, added: int) -> None:
+    """PostgreSQL plans the next key lookup from statistics; a table that grew a lot inside this
+    transaction has none, and the lookup degrades to scanning every row per batch (quadratic).
+    ANALYZE (allowed in a transaction, and it counts our own new rows) each time the table has
+    grown by as many rows as it had at the previous ANALYZE: a handful of times per import."""
+    state = session.info.setdefault("import_analyze", {})
+    grown, base = state.get(table_name, (0, 0))
+    grown += added
+    if grown >= max(ANALYZE_AFTER, base):
+        session.execute(text(f'ANALYZE "{table_name}"'))
+        base, grown = base + grown, 0
+    state[table_name] = (grown, base)
 
 
 def _update_rows(session, table, updates: list[tuple[int, dict]]) -> None:

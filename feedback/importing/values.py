@@ -98,6 +98,10 @@ def parse_id(value) -> str | None:
     """Order/review/SKU ids: NFKC, Excel guards (leading ', ="...", tabs) removed."""
     if value is None:
         return None
+    if isinstance(value, str) and value.isascii():  # the common case, fast
+        text = value.strip()
+        if text and text[0] not in "'=`" and len(text) <= 100 and text.lower() not in EMPTY_MARKERS:
+            return text
     if isinstance(value, bool):
         raise ValueError(f"无效编号 / invalid id: {value!r}")
     if isinstance(value, (int, float)):

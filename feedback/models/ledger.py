@@ -18,7 +18,7 @@ class LedgerEntry(Base):
         # The triage queue reads each urgency tier newest-first within one status (web UI).
         Index("ix_ledger_entries_triage", "status", "food_safety", "occurred_at", "id"),
         # Covering index of the ledger page's counts over a date range (web UI).
-        Index("ix_ledger_entries_stats", "occurred_at", "status", "sku", "carrier"),
+        Index("ix_ledger_entries_stats", "occurred_at", "status", "week", "sku", "carrier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

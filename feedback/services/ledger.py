@@ -384,19 +384,32 @@ class LedgerBuilder:
                                prev.scores if prev else {}, prev.evidence if prev else {})
         return out
 
-    def _order_for(self, item) -> Order | None:
-        if item.order_id:
-            return item.order
-        if not item.platform_order_id:
-            return None
-        stmt = (select(Order).where(Order.platform == item.platform,
-                                    Order.platform_order_id == item.platform_order_id)
-                .options(selectinload(Order.batch), selectinload(Order.product)))
-        orders = list(self.session.execute(stmt).scalars())
-        for o in orders:
-            if item.sku and o.sku == item.sku:
-                return o
-        return orders[0] if orders else None
+    def _orders(self, items) -> dict[int, Order]:
+        """item.id -> its order line: by order_id, else by platform order number (+ SKU)."""
+        by_id = {i.order_id for i in items if i.order_id}
+        numbers = {(i.platform, i.platform_order_id) for i in items if not i.order_id and i.platform_order_id}
+        loaded: dict[int, Order] = {}
+        if by_id:
+            for o in self.session.execute(select(Order).where(Order.id.in_(by_id)).options(
+                    selectinload(Order.batch), selectinload(Order.product))).scalars():
+                loaded[o.id] = o
+        by_number: dict[tuple, list[Order]] = {}
+        if numbers:
+            for o in self.session.execute(select(Order).where(
+                    Order.platform_order_id.in_({n for _, n in numbers})).options(
+                    selectinload(Order.batch), selectinload(Order.product))).scalars():
+                by_number.setdefault((o.platform, o.platform_order_id), []).append(o)
+        out = {}
+        for item in items:
+            if item.order_id:
+                o = loaded.get(item.order_id)
+            else:
+                candidates = by_number.get((item.platform, item.platform_order_id), [])
+                o = next((c for c in candidates if item.sku and c.sku == item.sku), None) or \
+                    (candidates[0] if candidates else None)
+            if o is not None:
+                out[item.id] = o
+        return out
 
     # -- sync -------------------------------------------------------------------------------
     def sync(self, review_ids: Iterable[int] = (), ticket_ids: Iterable[int] = ()) -> list[LedgerEntry]:
@@ -408,11 +421,11 @@ class LedgerBuilder:
             if not ids:
                 continue
             verdicts = self._verdicts(kind, ids)
-            items = self.session.execute(
-                select(model).where(model.id.in_(ids)).options(
-                    selectinload(model.order).selectinload(Order.batch),
-                    selectinload(model.order).selectinload(Order.product),
-                )).scalars().all()
+            items = self.session.execute(select(model).where(model.id.in_(ids))).scalars().all()
+            orders = self._orders(items)
+            product_ids = {i.product_id for i in items if i.product_id}
+            products = {p.id: p for p in self.session.execute(
+                select(Product).where(Product.id.in_(product_ids))).scalars()} if product_ids else {}
             fk = LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id
             existing = {getattr(e, kind + "_id"): e for e in self.session.execute(
                 select(LedgerEntry).where(fk.in_(ids)).options(selectinload(LedgerEntry.categories))
@@ -429,20 +442,20 @@ class LedgerBuilder:
                 if entry is None:
                     entry = LedgerEntry(**{kind + "_id": item.id})
                     with self.session.no_autoflush:
-                        self._fill(entry, item, kind, verdict)
+                        self._fill(entry, item, kind, verdict, orders.get(item.id), products.get(item.product_id))
                     self.session.add(entry)
                 else:
                     if entry.status == "not_complaint":
                         entry.status = "new"
                     with self.session.no_autoflush:
-                        self._fill(entry, item, kind, verdict)
+                        self._fill(entry, item, kind, verdict, orders.get(item.id), products.get(item.product_id))
                 complaints.append(entry)
         self.session.flush()
         return complaints
 
-    def _fill(self, entry: LedgerEntry, item, kind: str, verdict: Verdict) -> None:
-        order = self._order_for(item)
-        product = item.product or (order.product if order else None)
+    def _fill(self, entry: LedgerEntry, item, kind: str, verdict: Verdict, order: Order | None,
+              product: Product | None) -> None:
+        product = product or (order.product if order else None)
         if product is None and item.sku:
             product = self.session.execute(select(Product).where(Product.sku == item.sku)).scalar_one_or_none()
         batch: Batch | None = order.batch if order else None

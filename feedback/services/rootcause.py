@@ -21,6 +21,7 @@ Food-safety complaints open (or escalate) a QC task at once, severity critical, 
 """
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import datetime as dt
@@ -133,8 +134,15 @@ def route(session: Session, category: str, sku: str | None = None, carrier: str 
             best, best_rank = r, rank
     if best is not None:
         return best.department
-    departments = ensure_departments(session)
-    return departments["qc" if category == FOOD_SAFETY else DEFAULT_ROUTES.get(category, "cs")]
+    code = "qc" if category == FOOD_SAFETY else DEFAULT_ROUTES.get(category, "cs")
+    found = session.execute(select(Department).where(Department.code == code)).scalar_one_or_none()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():  # two workers may seed the defaults at the same moment
+            return ensure_departments(session)[code]
+    except IntegrityError:
+        return session.execute(select(Department).where(Department.code == code)).scalar_one()
 
 
 # -- grouping ----------------------------------------------------------------------------------
@@ -222,28 +230,22 @@ class Grouper:
         w = dt.timedelta(days=self.config.group_window_days)
         if times is None:
             times = [t for t, _ in self._times(cause, at - w, at + w)]
-        best, j = 0, 0
-        for i, t in enumerate(times):  # windows [t, t+w] that contain `at`
-            if t > at:
-                break
-            if t < at - w:
-                continue
-            j = max(j, i)
-            while j < len(times) and times[j] <= t + w:
-                j += 1
-            best = max(best, j - i)
+        best = 0
+        i = bisect.bisect_left(times, at - w)
+        while i < len(times) and times[i] <= at:  # each window [t, t+w] that contains `at`
+            best = max(best, bisect.bisect_right(times, times[i] + w) - i)
+            i += 1
         if best >= self.config.group_threshold:
             return True, f"{best} 条投诉 / {self.config.group_window_days} 天", best
         return False, "", best
 
-    def spikes(self, cause: Cause, at: dt.datetime) -> tuple[bool, str, int]:
+    def spikes(self, at: dt.datetime, times: list[dt.datetime]) -> tuple[bool, str, int]:
+        """This week's count (the 7 days up to ``at``) against the trailing weeks' average;
+        ``times`` must cover ``at`` - (trailing_weeks + 1) weeks .. ``at``, sorted."""
         week = dt.timedelta(days=7)
-        recent = self.session.execute(select(func.count(LedgerEntry.id)).where(
-            *cause.conditions(), LedgerEntry.occurred_at > at - week, LedgerEntry.occurred_at <= at)).scalar_one()
-        trailing = self.session.execute(
-            select(func.count(LedgerEntry.id)).where(
-                *cause.conditions(), LedgerEntry.occurred_at > at - week - week * self.config.trailing_weeks,
-                LedgerEntry.occurred_at <= at - week)).scalar_one()
+        recent = bisect.bisect_right(times, at) - bisect.bisect_right(times, at - week)
+        trailing = bisect.bisect_right(times, at - week) - bisect.bisect_right(
+            times, at - week - week * self.config.trailing_weeks)
         avg = trailing / max(1, self.config.trailing_weeks)
         if trailing and recent >= self.config.spike_min and recent >= self.config.spike_factor * avg:
             return True, f"投诉激增：本周 {recent} 条，前 {self.config.trailing_weeks} 周平均 {avg:.1f} 条/周", recent
@@ -363,11 +365,13 @@ class Grouper:
             self._attach_to_active(task, cause, entries)
             return
         w = dt.timedelta(days=self.config.group_window_days)
-        times = [t for t, _ in self._times(cause, entries[0].occurred_at - w, entries[-1].occurred_at + w)]
-        for i, entry in enumerate(entries):
+        history = dt.timedelta(days=7 * (self.config.trailing_weeks + 1))
+        times = [t for t, _ in self._times(cause, entries[0].occurred_at - max(w, history),
+                                           entries[-1].occurred_at + w)]
+        for entry in entries:
             ok, reason, count = self.passes(cause, entry.occurred_at, times)
-            if not ok and i == len(entries) - 1:
-                ok, reason, count = self.spikes(cause, entry.occurred_at)
+            if not ok:
+                ok, reason, count = self.spikes(entry.occurred_at, times)
             if not ok:
                 continue
             if cause.category in ("price", "other"):
@@ -377,9 +381,15 @@ class Grouper:
             else:
                 severity = "normal"
             task = self._open(cause, entry, severity, reason)
-            window = [eid for _, eid in self._times(cause, entry.occurred_at - w, entry.occurred_at + w)]
             if task.id in self.result.opened or task.id in self.result.reopened:
-                self.attach(task, window + [e.id for e in entries])
+                # Every complaint of the cause since its last verified fix (all, for a new cause):
+                # the evidence then does not depend on the order the messages arrived in.
+                since = task.verified_at if task.id in self.result.reopened else None
+                stmt = select(LedgerEntry.id).where(*cause.conditions())
+                if since is not None:
+                    stmt = stmt.where(LedgerEntry.occurred_at > since)
+                self.attach(task, list(self.session.execute(stmt.order_by(LedgerEntry.id)).scalars())
+                            + [e.id for e in entries])
             else:  # another worker opened it meanwhile
                 self._attach_to_active(task, cause, entries)
             return

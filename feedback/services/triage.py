@@ -61,9 +61,10 @@ BULK_ACTIONS = {
 }
 BULK_CHUNK = 500
 
-# Workflows' dramatiq actor that rebuilds ledger entries from the current classification, when
-# it exists; without it the ledger rows are updated here directly (see _update_ledger).
-LEDGER_REBUILD_ACTOR = None
+# Workflows' actor (workflows/actors/pipeline.py) that re-syncs ledger entries and task grouping
+# from the latest LabelCorrection. The ledger rows are also updated here directly, in the same
+# transaction, so the page is right at once; the job then regroups them into root-cause tasks.
+LEDGER_REBUILD_ACTOR = "update_ledger"
 
 
 class TriageError(ValueError):
@@ -584,6 +585,8 @@ class TriageService:
                                  .values(status="not_complaint", updated_at=now)
                                  .execution_options(synchronize_session=False))
         self.session.flush()
+        for cls in cls_by.values():  # a bulk action over a whole filter must not pile up objects
+            self.session.expunge(cls)
         return len(entry_ids)
 
     def _manual_task(self, dept: Department, user: User) -> RootCauseTask:

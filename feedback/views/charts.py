@@ -11,7 +11,7 @@ def _fmt(x: float) -> str:
 
 def line_chart(points: list[tuple[str, int]], *, width: int = 720, height: int = 200, title: str = "") -> Markup:
     """A line + area chart of (label, value) points, y axis from 0; labels thinned to fit."""
-    pad_l, pad_r, pad_t, pad_b = 36, 12, 14, 28
+    pad_l, pad_r, pad_t, pad_b = 36, 36, 14, 28
     w, h = width - pad_l - pad_r, height - pad_t - pad_b
     n = len(points)
     top = max([v for _, v in points] + [1])
@@ -49,7 +49,7 @@ def bar_chart(points: list[tuple[str, int]], *, width: int = 360, height: int = 
     n = len(points)
     top = max([v for _, v in points] + [1])
     slot = w / max(n, 1)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+    parts = [f'<svg class="chart small" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>",
              f'<line class="axis" x1="{pad_l}" y1="{pad_t + h}" x2="{pad_l + w}" y2="{pad_t + h}"/>',
              f'<text x="{pad_l - 4}" y="{pad_t + 4}" text-anchor="end">{top}</text>']

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.interfaces import IRoutesMapper
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
@@ -64,10 +64,6 @@ def add_layout_globals(event):
     event.setdefault("role_label", role_label)
 
 
-def _wants_html(request) -> bool:
-    return not request.path_info.startswith("/api/")
-
-
 @exception_view_config(BadCSRFToken, path_info=NOT_API)
 def bad_csrf(exc, request):
     """Pyramid answers a missing or stale CSRF token with a bare 400; show a page that says why."""
@@ -93,5 +89,3 @@ def notfound(exc, request):
     response.status = 404
     return response
 
-
-__all__ = ["HTTPForbidden", "HTTPNotFound", "nav_items", "role_label"]

@@ -36,7 +36,8 @@ def ledger_list(request):
         request.session.flash(str(exc), "error")
         after = None
         page = q.page(filters, limit=PAGE_SIZE)
-    trend = q.trend(filters, weeks=12)
+    stats = LedgerStats(request.dbsession)
+    trend = stats.trend(filters, weeks=DEFAULT_WEEKS)
     texts = {}
     rids = [e.review_id for e in page.items if e.review_id]
     tids = [e.ticket_id for e in page.items if e.ticket_id]
@@ -47,7 +48,6 @@ def ledger_list(request):
     params = filters.to_params()
     if whole_period:
         params["period"] = "all"
-    stats = LedgerStats(request.dbsession)
     return {
         "filters": filters, "params": params, "page": page, "first_page": after is None, "texts": texts,
         "total": q.total(filters),

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..models import CATEGORIES, PLATFORMS, Department, RootCauseTask
+from ..models import CATEGORIES, PLATFORMS, Department, LedgerEntry, RootCauseTask
 from ..models.ledger import LEDGER_STATUSES
 from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..services.outbox import add_job
+from ..services.tasks import STATUS_NAMES as TASK_STATUS_NAMES
 from ..services.triage import (
     BULK_ACTIONS,
     CATEGORY_LABELS,
@@ -32,7 +33,7 @@ def _common(request) -> dict:
     return {
         "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,
         "platform_labels": PLATFORM_LABELS, "statuses": LEDGER_STATUSES, "status_labels": STATUS_LABELS,
-        "tier_labels": TIER_LABELS, "bulk_actions": BULK_ACTIONS,
+        "tier_labels": TIER_LABELS, "bulk_actions": BULK_ACTIONS, "task_status_names": TASK_STATUS_NAMES,
     }
 
 
@@ -89,8 +90,11 @@ def entry_detail(request):
 def _enqueue_ledger_rebuild(request, review_ids, ticket_ids):
     """Ask workflows to rebuild these ledger entries (they honour the latest LabelCorrection)."""
     actor = triage_service.LEDGER_REBUILD_ACTOR
-    if actor and (review_ids or ticket_ids):
-        add_job(request.dbsession, actor, {"review_ids": sorted(review_ids), "ticket_ids": sorted(ticket_ids)})
+    review_ids, ticket_ids = sorted(review_ids), sorted(ticket_ids)
+    step = 500  # short jobs: a redelivery after a crash redoes little
+    for lo in range(0, max(len(review_ids), len(ticket_ids)), step) if actor else ():
+        add_job(request.dbsession, actor, {"review_ids": review_ids[lo:lo + step],
+                                           "ticket_ids": ticket_ids[lo:lo + step]})
 
 
 @view_config(route_name="entries.correct", request_method="POST", permission="triage")
@@ -198,7 +202,6 @@ def triage_bulk(request):
 
 
 def _collect_subjects(service, ids, reviews: set, tickets: set):
-    from ..models import LedgerEntry
     for r, t in service.session.execute(
             select(LedgerEntry.review_id, LedgerEntry.ticket_id).where(LedgerEntry.id.in_(ids))):
         if r:
@@ -215,5 +218,3 @@ def corrections_export(request):
     return Response(body=body.encode("utf-8"), content_type="application/x-ndjson", charset="utf-8",
                     content_disposition=f'attachment; filename="label-corrections-{stamp}.jsonl"')
 
-
-__all__ = ["HTTPBadRequest"]

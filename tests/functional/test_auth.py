@@ -134,3 +134,19 @@ def test_login_next_returns_to_the_page(testapp, dbsession):
     form = page.forms[0]
     form["username"], form["password"] = manager.username, wf.PASSWORD
     assert form.submit(status=303).location.endswith("/ledger")
+
+
+def test_auth_ticket_expires(app_settings, dbsession):
+    import time
+
+    import webtest
+
+    from feedback import main
+
+    app = webtest.TestApp(main({}, **{**app_settings, "feedback.session_timeout": "1"}),
+                          extra_environ={"app.dbsession": dbsession, "HTTP_HOST": "localhost"})
+    manager = wf.user(dbsession, "manager")
+    wf.login(app, manager.username)
+    app.get("/triage", status=200)
+    time.sleep(2.2)
+    assert "/login" in app.get("/triage", status=303).location

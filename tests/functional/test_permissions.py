@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
+from feedback.models import ApiToken
 
 from . import web_factories as wf
 
@@ -57,9 +60,7 @@ def test_action_matrix(testapp, dbsession, role):
     victim = wf.user(dbsession, "manager")
     token_owner = wf.user(dbsession, "admin")
     create_api_token(dbsession, token_owner, "t")
-    token_id = token_owner.id and dbsession.execute(
-        __import__("sqlalchemy").select(__import__("feedback.models", fromlist=["ApiToken"]).ApiToken.id)
-        .where(__import__("feedback.models", fromlist=["ApiToken"]).ApiToken.user_id == token_owner.id)).scalar_one()
+    token_id = dbsession.execute(select(ApiToken.id).where(ApiToken.user_id == token_owner.id)).scalar_one()
     e = wf.complaint(dbsession, "权限测试")
     t = wf.task(dbsession, "qc", entries=[e])
     wf.login(testapp, u.username)

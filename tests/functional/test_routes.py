@@ -15,6 +15,8 @@ REQUIRED = {
     "admin.routing": "/admin/routing", "admin.routing_update": "/admin/routing/{id:\\d+}",
     "admin.tokens": "/admin/tokens", "admin.token_revoke": "/admin/tokens/{id:\\d+}/revoke",
     "api.reviews": "/api/v1/reviews", "api.tickets": "/api/v1/tickets",
+    # other features' entry points, linked from the layout's navigation
+    "replies.list": "/replies", "exports.list": "/exports",
 }
 
 

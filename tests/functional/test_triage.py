@@ -271,3 +271,29 @@ def test_detail_next_and_previous_follow_the_queue(testapp, dbsession):
     nxt = page.html.select_one("a[data-key=next]")["href"]
     prv = page.html.select_one("a[data-key=prev]")["href"]
     assert f"/entries/{c.id}?" in nxt and f"/entries/{a.id}?" in prv
+
+
+def test_corrections_enqueue_a_ledger_resync_in_the_same_transaction(testapp, dbsession):
+    from feedback.models import OutboxJob
+
+    _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "快递员态度很差", categories=["logistics"])
+    form = testapp.get(f"/entries/{e.id}").forms["correct-form"]
+    form["categories"] = ["service"]
+    form.submit("action", value="save", status=303)
+    jobs = dbsession.execute(select(OutboxJob).where(OutboxJob.actor_name == "update_ledger")).scalars().all()
+    assert [j.payload for j in jobs] == [{"review_ids": [e.review_id], "ticket_ids": []}]
+
+
+def test_bulk_over_a_filter_enqueues_resyncs_in_chunks(testapp, dbsession):
+    from feedback.models import OutboxJob
+
+    _manager(testapp, dbsession)
+    made = [wf.complaint(dbsession, f"大批 {i}", sku="SKU-CH") for i in range(501)]
+    form = testapp.get("/triage", {"sku": "SKU-CH"}).forms["bulk-form"]
+    form["bulk_action"] = "not_complaint"
+    form.submit("scope", value="filter").forms["bulk-confirm-form"].submit(status=303)
+    jobs = dbsession.execute(select(OutboxJob).where(OutboxJob.actor_name == "update_ledger")
+                             .order_by(OutboxJob.id)).scalars().all()
+    assert [len(j.payload["review_ids"]) for j in jobs] == [500, 1]
+    assert sorted(i for j in jobs for i in j.payload["review_ids"]) == sorted(e.review_id for e in made)

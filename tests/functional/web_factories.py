@@ -62,15 +62,17 @@ def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, cat
     return entry
 
 
-def task(session, dept_code="qc", *, status="open", entries=(), title=None, overdue=False, category="freshness"):
+def task(session, dept_code="qc", *, status="open", entries=(), title=None, overdue=False, category="freshness",
+         sku=None):
     depts = departments(session)
     n = next(_seq)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    key = f"{category}:sku=SKU-{n}"
+    sku = sku or f"SKU-{n}"
+    key = f"{category}:sku={sku}"
     t = RootCauseTask(cause_key=key, active_cause_key=key if status != "verified" else None, category=category,
                       department_id=depts[dept_code].id, title=title or f"任务 {n}", status=status,
                       severity="high", complaint_count=len(entries),
-                      sla_due_at=now + dt.timedelta(hours=-5 if overdue else 48), attributes={"sku": f"SKU-{n}"})
+                      sla_due_at=now + dt.timedelta(hours=-5 if overdue else 48), attributes={"sku": sku})
     session.add(t)
     session.flush()
     for e in entries:

@@ -8,10 +8,9 @@ every text cell is neutralized against formula injection, in CSV and XLSX alike.
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ...models import CATEGORIES, LedgerCategory, LedgerEntry, Review, RootCauseTask, Shop, TaskEvidence, Ticket
@@ -25,7 +24,7 @@ from .labels import (
     label,
 )
 from .period import Period
-from .safe import csv_cell, xlsx_cell
+from .safe import csv_row, xlsx_cell
 from .summary import APPROVED_REPLY_STATUSES, ReplyDraft
 
 PARTITION = 2000
@@ -58,9 +57,27 @@ def count_ledger(session: Session, period: Period) -> int:
     return int(session.execute(select(func.count()).select_from(LedgerEntry).where(*_filter(period))).scalar() or 0)
 
 
+def _agg(dialect: str, expr):
+    """Comma-joined values of a correlated subquery (order fixed in Python afterwards)."""
+    if dialect == "postgresql":
+        return func.string_agg(expr, literal_column("','"))
+    return func.group_concat(expr, literal_column("','"))
+
+
 def iter_ledger(session: Session, period: Period, partition: int = PARTITION) -> Iterator[list]:
-    """Rows of the ledger (lists in LEDGER_COLUMNS order), oldest first, ties by id."""
+    """Rows of the ledger (lists in LEDGER_COLUMNS order), oldest first, ties by id.
+
+    One streamed query: categories, tasks and the reply status come as correlated subqueries
+    (each an index lookup), so no second round trip per partition is needed."""
     e = LedgerEntry
+    dialect = session.get_bind().dialect.name
+    categories = (select(_agg(dialect, LedgerCategory.category))
+                  .where(LedgerCategory.entry_id == e.id).scalar_subquery())
+    tasks = (select(_agg(dialect, cast(RootCauseTask.id, String) + literal_column("':'") + RootCauseTask.status))
+             .select_from(TaskEvidence).join(RootCauseTask, RootCauseTask.id == TaskEvidence.task_id)
+             .where(TaskEvidence.ledger_entry_id == e.id).scalar_subquery())
+    reply = (select(ReplyDraft.status).where(ReplyDraft.review_id == e.review_id).limit(1).scalar_subquery()
+             if ReplyDraft is not None else literal_column("NULL"))
     stmt = (
         select(
             e.id, e.review_id, e.ticket_id, e.platform, Shop.name,
@@ -70,6 +87,7 @@ def iter_ledger(session: Session, period: Period, partition: int = PARTITION) ->
             e.primary_category, e.food_safety, e.occurred_at, e.week, e.month, e.status,
             func.coalesce(Review.text, Ticket.text), Review.followup_text, Ticket.ticket_type, Ticket.reason,
             Ticket.amount, func.coalesce(Review.buyer_nick, Ticket.buyer_nick), e.created_at, e.updated_at,
+            categories, tasks, reply,
         )
         .outerjoin(Review, Review.id == e.review_id)
         .outerjoin(Ticket, Ticket.id == e.ticket_id)
@@ -78,48 +96,35 @@ def iter_ledger(session: Session, period: Period, partition: int = PARTITION) ->
         .order_by(e.occurred_at, e.id)
         .execution_options(yield_per=partition)
     )
-    result = session.execute(stmt)
-    for part in result.partitions():
-        ids = [r[0] for r in part]
-        review_ids = [r[1] for r in part if r[1] is not None]
-        cats: dict[int, list[str]] = defaultdict(list)
-        for entry_id, category in session.execute(
-            select(LedgerCategory.entry_id, LedgerCategory.category).where(LedgerCategory.entry_id.in_(ids))
-        ):
-            cats[entry_id].append(category)
-        tasks: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for entry_id, task_id, status in session.execute(
-            select(TaskEvidence.ledger_entry_id, RootCauseTask.id, RootCauseTask.status)
-            .join(RootCauseTask, RootCauseTask.id == TaskEvidence.task_id)
-            .where(TaskEvidence.ledger_entry_id.in_(ids))
-        ):
-            tasks[entry_id].append((task_id, status))
-        replies: dict[int, str] = {}
-        if ReplyDraft is not None and review_ids:
-            replies = dict(session.execute(
-                select(ReplyDraft.review_id, ReplyDraft.status).where(ReplyDraft.review_id.in_(review_ids))
-            ).all())
-        for r in part:
-            (entry_id, review_id, ticket_id, platform, shop, order_no, sku, name, batch, prod, exp, ratio,
-             near, wh, carrier, region, stars, level, category, fs, occurred, week, month, status, text,
-             followup, ticket_type, reason, amount, nick, created, updated) = r
-            entry_cats = sorted(cats.get(entry_id, []), key=lambda c: (_CATEGORY_ORDER.get(c, 99), c))
-            entry_tasks = sorted(tasks.get(entry_id, []))
-            reply = replies.get(review_id) if review_id is not None else None
-            yield [
-                entry_id, "评价" if review_id is not None else "售后单", review_id, ticket_id,
-                label(PLATFORM_LABELS, platform), shop, order_no, sku, name, batch, prod, exp,
-                ratio, near, wh, carrier, region, stars,
-                label(RATING_LEVEL_LABELS, level) if level else None,
-                label(CATEGORY_LABELS, category), "、".join(label(CATEGORY_LABELS, c) for c in entry_cats),
-                fs, occurred, week, month, label(LEDGER_STATUS_LABELS, status), text or "", followup,
-                label(TICKET_TYPE_LABELS, ticket_type) if ticket_type else None, reason,
-                float(amount) if amount is not None else None, nick,
-                ",".join(str(t) for t, _ in entry_tasks),
-                "、".join(label(TASK_STATUS_LABELS, s) for _, s in entry_tasks),
-                REPLY_STATUS_LABELS.get(reply, reply) if reply else None,
-                created, updated,
-            ]
+    cat_label = CATEGORY_LABELS.get
+    platform_label = PLATFORM_LABELS.get
+    status_label = LEDGER_STATUS_LABELS.get
+    for r in session.execute(stmt):
+        (entry_id, review_id, ticket_id, platform, shop, order_no, sku, name, batch, prod, exp, ratio,
+         near, wh, carrier, region, stars, level, category, fs, occurred, week, month, status, text,
+         followup, ticket_type, reason, amount, nick, created, updated, cats, task_list, reply_status) = r
+        if cats:
+            cats = sorted(cats.split(","), key=lambda c: (_CATEGORY_ORDER.get(c, 99), c))
+            cats = "、".join(cat_label(c, c) for c in cats)
+        entry_tasks = ""
+        task_states = ""
+        if task_list:
+            pairs = sorted((int(t), st) for t, _, st in (x.partition(":") for x in task_list.split(",")))
+            entry_tasks = ",".join(str(t) for t, _ in pairs)
+            task_states = "、".join(TASK_STATUS_LABELS.get(st, st) for _, st in pairs)
+        yield [
+            entry_id, "评价" if review_id is not None else "售后单", review_id, ticket_id,
+            platform_label(platform, platform), shop, order_no, sku, name, batch, prod, exp,
+            ratio, near, wh, carrier, region, stars,
+            label(RATING_LEVEL_LABELS, level) if level else None,
+            label(CATEGORY_LABELS, category), cats or "",
+            fs, occurred, week, month, status_label(status, status), text or "", followup,
+            label(TICKET_TYPE_LABELS, ticket_type) if ticket_type else None, reason,
+            float(amount) if amount is not None else None, nick,
+            entry_tasks, task_states,
+            REPLY_STATUS_LABELS.get(reply_status, reply_status) if reply_status else None,
+            created, updated,
+        ]
 
 
 ProgressFn = Callable[[int], None]
@@ -144,7 +149,7 @@ def write_ledger_csv(session: Session, period: Period, path: str, progress: Prog
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(HEADERS)
         for row in iter_ledger(session, period):
-            writer.writerow([csv_cell(v) for v in row])
+            writer.writerow(csv_row(row))
             n += 1
             tick(n)
     return n

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 
 # Characters XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on them).
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -35,6 +36,32 @@ def csv_cell(value) -> object:
     if isinstance(value, str):
         return neutralize(value)
     return value
+
+
+_DATETIME, _DATE = dt.datetime, dt.date
+
+
+def csv_row(values) -> list:
+    """csv_cell over a row, with the common types first (the ledger writes millions of cells)."""
+    out = []
+    append = out.append
+    for v in values:
+        t = type(v)
+        if t is str:
+            append("'" + v if v and v[0] in _TRIGGER_CHARS else v)
+        elif v is None:
+            append("")
+        elif t is int or t is float:
+            append(v)
+        elif t is _DATETIME:
+            append(v.isoformat(sep=" ", timespec="seconds"))
+        elif t is _DATE:
+            append(v.isoformat())
+        elif t is bool:
+            append("是" if v else "否")
+        else:
+            append(csv_cell(v))
+    return out
 
 
 def xlsx_cell(value) -> object:

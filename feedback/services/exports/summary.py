@@ -13,7 +13,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import String, and_, case, distinct, exists, func, literal_column, or_, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from ...models import (
@@ -34,6 +52,17 @@ try:  # the replies engineer's table; coverage degrades to "n/a" without it
     from ...models.replies import ReplyDraft
 except ImportError:  # pragma: no cover - only before the replies module exists
     ReplyDraft = None
+
+# The period's complaints, materialized per export (a TEMPORARY table: per connection, dropped after).
+PERIOD_COMPLAINTS = Table(
+    "export_period_complaints", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer), Column("ticket_id", Integer), Column("platform", String(16)),
+    Column("sku", String(100)), Column("product_name", String(300)), Column("batch_code", String(100)),
+    Column("carrier", String(100)), Column("warehouse", String(100)), Column("primary_category", String(16)),
+    Column("food_safety", Boolean), Column("near_expiry", Boolean), Column("rating_stars", SmallInteger),
+    prefixes=["TEMPORARY"],
+)
 
 TREND_PERIODS = 4  # previous periods compared against the current one
 APPROVED_REPLY_STATUSES = ("approved", "posted")  # posted replies were approved first
@@ -64,6 +93,10 @@ class SummaryBuilder:
         self.trend_periods = trend_periods
         self.start, self.end = period.bounds
         self.dialect = session.get_bind().dialect.name
+        self.T = PERIOD_COMPLAINTS
+        self.E = PERIOD_COMPLAINTS.c
+        self._orders_cache: list[tuple] | None = None
+        self._current_categories: dict | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -84,16 +117,48 @@ class SummaryBuilder:
     def _scalar(self, stmt) -> int:
         return int(self.session.execute(stmt).scalar() or 0)
 
+    def _order_groups(self) -> list[tuple]:
+        """Order lines of the period by (sku, carrier, warehouse): one scan serves every rate."""
+        if self._orders_cache is None:
+            self._orders_cache = [tuple(r) for r in self.session.execute(
+                select(Order.sku, Order.carrier, Order.warehouse, func.count())
+                .where(Order.paid_at >= self.start, Order.paid_at < self.end)
+                .group_by(Order.sku, Order.carrier, Order.warehouse)
+            )]
+        return self._orders_cache
+
     def _orders(self, start=None, end=None) -> int:
-        start = start or self.start
-        end = end or self.end
+        if start is None or (start, end) == (self.start, self.end):
+            return sum(int(r[3]) for r in self._order_groups())
         return self._scalar(select(func.count()).select_from(Order).where(Order.paid_at >= start, Order.paid_at < end))
 
     def _orders_by(self, column) -> dict:
-        rows = self.session.execute(
-            select(column, func.count()).where(Order.paid_at >= self.start, Order.paid_at < self.end).group_by(column)
-        )
-        return {key: int(n) for key, n in rows}
+        index = {"sku": 0, "carrier": 1, "warehouse": 2}[column.key]
+        out: dict = {}
+        for row in self._order_groups():
+            out[row[index]] = out.get(row[index], 0) + int(row[3])
+        return out
+
+    def _current(self):
+        """Rows of the period's complaint table are the period's complaints: no filter needed."""
+        return true()
+
+    def _materialize(self) -> None:
+        """Copy the period's complaints (the columns the sections need) into a temporary table:
+        one index range scan of the ledger, then every section scans a compact table instead of
+        looking rows up again (SQL-side; nothing comes into Python)."""
+        conn = self.session.connection()
+        PERIOD_COMPLAINTS.drop(conn, checkfirst=True)
+        PERIOD_COMPLAINTS.create(conn)
+        e = LedgerEntry
+        cols = [c.name for c in PERIOD_COMPLAINTS.columns]
+        self.session.execute(PERIOD_COMPLAINTS.insert().from_select(
+            cols, select(*[getattr(e, name) for name in cols]).where(self._complaint_filter())))
+        if self.dialect == "postgresql":
+            self.session.execute(text(f"ANALYZE {PERIOD_COMPLAINTS.name}"))
+
+    def _drop(self) -> None:
+        PERIOD_COMPLAINTS.drop(self.session.connection(), checkfirst=True)
 
     # -- sections ----------------------------------------------------------------------------
 
@@ -102,8 +167,8 @@ class SummaryBuilder:
             ("overview", self.overview),
             ("by_category", self.by_category),
             ("by_sku", self.by_sku),
-            ("by_carrier", lambda: self.by_dimension(LedgerEntry.carrier, Order.carrier)),
-            ("by_warehouse", lambda: self.by_dimension(LedgerEntry.warehouse, Order.warehouse)),
+            ("by_carrier", lambda: self.by_dimension(self.E.carrier, Order.carrier)),
+            ("by_warehouse", lambda: self.by_dimension(self.E.warehouse, Order.warehouse)),
             ("by_department", self.by_department),
             ("pareto", self.pareto),
             ("trend", self.trend),
@@ -121,10 +186,14 @@ class SummaryBuilder:
                 "title": self.period.title,
             }
         }
-        for i, (name, fn) in enumerate(steps, 1):
-            result[name] = fn()
-            if progress:
-                progress(int(i * 100 / len(steps)))
+        self._materialize()
+        try:
+            for i, (name, fn) in enumerate(steps, 1):
+                result[name] = fn()
+                if progress:
+                    progress(int(i * 100 / len(steps)))
+        finally:
+            self._drop()
         # The overview repeats the headline figures of the other sections.
         ov = result["overview"]
         ov["reply_coverage"] = result["reply_coverage"]["total"]["coverage"]
@@ -138,7 +207,7 @@ class SummaryBuilder:
         return result
 
     def overview(self) -> dict:
-        e = LedgerEntry
+        e = self.E
         row = self.session.execute(
             select(
                 func.count(),
@@ -147,16 +216,14 @@ class SummaryBuilder:
                 func.count(distinct(e.sku)),
                 func.sum(case((e.review_id.is_not(None), 1), else_=0)),
                 func.sum(case((e.ticket_id.is_not(None), 1), else_=0)),
-            ).where(self._complaint_filter())
+                func.sum(case((and_(e.review_id.is_not(None), e.rating_stars <= 2), 1), else_=0)),
+                func.sum(case((and_(e.review_id.is_not(None), e.rating_stars == 3), 1), else_=0)),
+            ).where(self._current())
         ).one()
         complaints = int(row[0] or 0)
-        reviews = self.session.execute(
-            select(
-                func.count(),
-                func.sum(case((Review.rating_level == "bad", 1), else_=0)),
-                func.sum(case((Review.rating_level == "neutral", 1), else_=0)),
-            ).where(Review.reviewed_at >= self.start, Review.reviewed_at < self.end)
-        ).one()
+        # count(*) over the reviewed_at index only (never the review rows themselves).
+        reviews = self._scalar(select(func.count()).select_from(Review)
+                               .where(Review.reviewed_at >= self.start, Review.reviewed_at < self.end))
         orders = self._orders()
         return {
             "complaints": complaints,
@@ -165,30 +232,26 @@ class SummaryBuilder:
             "skus": int(row[3] or 0),
             "from_reviews": int(row[4] or 0),
             "from_tickets": int(row[5] or 0),
-            "reviews": int(reviews[0] or 0),
-            "bad_reviews": int(reviews[1] or 0),
-            "neutral_reviews": int(reviews[2] or 0),
+            "reviews": reviews,
+            "bad_rating_complaints": int(row[6] or 0),  # complaints from 1-2 star reviews (差评)
+            "neutral_rating_complaints": int(row[7] or 0),  # from 3 star reviews (中评)
             "orders": orders,
             "rate_per_mille": _per_mille(complaints, orders),
         }
 
     def _total(self) -> int:
-        return self._scalar(select(func.count()).select_from(LedgerEntry).where(self._complaint_filter()))
+        return self._scalar(select(func.count()).select_from(self.T).where(self._current()))
 
     def by_category(self) -> list[dict]:
         """Per category: complaints mentioning it (multi-label) and complaints with it as primary."""
         total = self._total()
         mentioned = dict(self.session.execute(
             select(LedgerCategory.category, func.count())
-            .join(LedgerEntry, LedgerEntry.id == LedgerCategory.entry_id)
-            .where(self._complaint_filter())
+            .join(self.T, self.E.id == LedgerCategory.entry_id)
+            .where(self._current())
             .group_by(LedgerCategory.category)
         ).all())
-        primary = dict(self.session.execute(
-            select(LedgerEntry.primary_category, func.count())
-            .where(self._complaint_filter())
-            .group_by(LedgerEntry.primary_category)
-        ).all())
+        primary = self._primary_categories()
         codes = sorted(set(mentioned) | set(primary),
                        key=lambda c: (-int(mentioned.get(c, 0)), -int(primary.get(c, 0)), c))
         return [{
@@ -199,8 +262,14 @@ class SummaryBuilder:
             "share": _share(int(mentioned.get(code, 0)), total),
         } for code in codes]
 
+    def _primary_categories(self) -> dict:
+        if self._current_categories is None:
+            self._current_categories = {k: int(n) for k, n in self.session.execute(
+                select(self.E.primary_category, func.count()).group_by(self.E.primary_category))}
+        return self._current_categories
+
     def by_sku(self) -> list[dict]:
-        e = LedgerEntry
+        e = self.E
         total = self._total()
         orders = self._orders_by(Order.sku)
         rows = self.session.execute(
@@ -212,7 +281,7 @@ class SummaryBuilder:
                 func.sum(case((e.near_expiry.is_(True), 1), else_=0)),
                 func.count(distinct(e.batch_code)),
             )
-            .where(self._complaint_filter())
+            .where(self._current())
             .group_by(e.sku)
             .order_by(func.count().desc(), e.sku.asc().nulls_first())
         )
@@ -235,7 +304,7 @@ class SummaryBuilder:
 
     def by_dimension(self, column, order_column) -> list[dict]:
         """Complaints by carrier or by warehouse, with the logistics/freshness part and a rate."""
-        e = LedgerEntry
+        e = self.E
         total = self._total()
         orders = self._orders_by(order_column)
         rows = self.session.execute(
@@ -247,7 +316,7 @@ class SummaryBuilder:
                 func.sum(case((e.near_expiry.is_(True), 1), else_=0)),
                 func.sum(case((e.food_safety.is_(True), 1), else_=0)),
             )
-            .where(self._complaint_filter())
+            .where(self._current())
             .group_by(column)
             .order_by(func.count().desc(), column.asc().nulls_first())
         )
@@ -271,7 +340,7 @@ class SummaryBuilder:
     def by_department(self) -> list[dict]:
         """Complaints attached (as task evidence) to a department's root-cause tasks. A complaint
         attached to tasks of two departments counts for both; the rest are 未关联任务."""
-        e, te, t = LedgerEntry, TaskEvidence, RootCauseTask
+        e, te, t = self.E, TaskEvidence, RootCauseTask
         total = self._total()
         rows = self.session.execute(
             select(
@@ -281,11 +350,11 @@ class SummaryBuilder:
                 func.count(distinct(case((e.food_safety.is_(True), e.id)))),
                 func.count(distinct(t.id)),
             )
-            .select_from(e)
+            .select_from(self.T)
             .join(te, te.ledger_entry_id == e.id)
             .join(t, t.id == te.task_id)
             .join(Department, Department.id == t.department_id)
-            .where(self._complaint_filter())
+            .where(self._current())
             .group_by(Department.id, Department.code, Department.name)
             .order_by(func.count(distinct(e.id)).desc(), Department.code)
         )
@@ -295,7 +364,7 @@ class SummaryBuilder:
         } for code, name, n, fs, tasks in rows]
         unassigned = self.session.execute(
             select(func.count(), func.sum(case((e.food_safety.is_(True), 1), else_=0)))
-            .where(self._complaint_filter(), ~exists().where(te.ledger_entry_id == e.id))
+            .where(self._current(), ~exists().where(te.ledger_entry_id == e.id))
         ).one()
         if unassigned[0]:
             out.append({"code": "", "name": UNASSIGNED, "complaints": int(unassigned[0]),
@@ -307,11 +376,11 @@ class SummaryBuilder:
         """Root causes by complaints, most first, with the cumulative share. A complaint's cause is
         the cause key of the (first) task it is evidence for; a complaint without a task counts
         under its primary category, so the shares add up to 100%."""
-        e, te, t = LedgerEntry, TaskEvidence, RootCauseTask
+        e, te, t = self.E, TaskEvidence, RootCauseTask
         first_task = (
             select(te.ledger_entry_id.label("entry_id"), func.min(te.task_id).label("task_id"))
-            .join(e, e.id == te.ledger_entry_id)
-            .where(self._complaint_filter())
+            .join(self.T, e.id == te.ledger_entry_id)
+            .where(self._current())
             .group_by(te.ledger_entry_id)
             .subquery()
         )
@@ -324,10 +393,10 @@ class SummaryBuilder:
                 func.max(e.primary_category),
                 func.count(),
             )
-            .select_from(e)
+            .select_from(self.T)
             .outerjoin(first_task, first_task.c.entry_id == e.id)
             .outerjoin(t, t.id == first_task.c.task_id)
-            .where(self._complaint_filter())
+            .where(self._current())
             .group_by(key)
             .order_by(func.count().desc(), key)
         ).all()
@@ -355,6 +424,9 @@ class SummaryBuilder:
         out = []
         for p in self.period.history(self.trend_periods):
             start, end = p.bounds
+            if p == self.period:
+                out.append(self._current_trend(p))
+                continue
             e = LedgerEntry
             row = self.session.execute(
                 select(
@@ -391,6 +463,24 @@ class SummaryBuilder:
         if out:
             out[0]["change"] = None
         return out
+
+    def _current_trend(self, p: Period) -> dict:
+        e = self.E
+        row = self.session.execute(select(
+            func.count(),
+            func.sum(case((e.food_safety.is_(True), 1), else_=0)),
+            func.sum(case((e.near_expiry.is_(True), 1), else_=0)),
+        )).one()
+        categories = self._primary_categories()
+        complaints, orders = int(row[0] or 0), self._orders()
+        return {
+            "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "current": True,
+            "complaints": complaints, "food_safety": int(row[1] or 0), "near_expiry": int(row[2] or 0),
+            "reviews": self._scalar(select(func.count()).select_from(Review)
+                                    .where(Review.reviewed_at >= self.start, Review.reviewed_at < self.end)),
+            "orders": orders, "rate_per_mille": _per_mille(complaints, orders),
+            "categories": {code: int(categories.get(code, 0)) for code in CATEGORY_LABELS},
+        }
 
     def tasks(self) -> dict:
         """Root-cause tasks per department: opened, resolved, verified and reopened in the period,
@@ -486,8 +576,8 @@ class SummaryBuilder:
 
     def reply_coverage(self) -> dict:
         """Complaints from reviews that have an approved (or since posted) 评价解释, per platform."""
-        e = LedgerEntry
-        base = and_(self._complaint_filter(), e.review_id.is_not(None))
+        e = self.E
+        base = and_(self._current(), e.review_id.is_not(None))
         if ReplyDraft is None:
             rows = self.session.execute(
                 select(e.platform, func.count()).where(base).group_by(e.platform).order_by(e.platform)
@@ -518,8 +608,8 @@ class SummaryBuilder:
         }
 
     def food_safety_count(self) -> int:
-        return self._scalar(select(func.count()).select_from(LedgerEntry)
-                            .where(self._complaint_filter(), LedgerEntry.food_safety.is_(True)))
+        return self._scalar(select(func.count()).select_from(self.T)
+                            .where(self._current(), self.E.food_safety.is_(True)))
 
 
 # -- food-safety incidents, streamed -----------------------------------------------------------

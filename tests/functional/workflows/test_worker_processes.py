@@ -2,6 +2,7 @@
 SQLite broker (+ SQLite database) and with Redis (+ PostgreSQL); and the kill -9 fault test."""
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -120,6 +121,9 @@ def test_kill_minus_nine_mid_import_loses_nothing(backend, fresh_db_url, wf_dir)
         assert at_kill < n, "the worker finished before it could be killed; the test proves nothing"
         time.sleep(1)
         assert db.scalar("SELECT count(*) FROM classifications") == at_kill  # really dead
+        with sqlite3.connect(wf_dir / "wf_queue.sqlite") as q:
+            leased = q.execute("SELECT count(*) FROM messages WHERE state = 'leased'").fetchone()[0]
+        assert leased >= 1, "the killed worker held no message: nothing to re-deliver"
         worker = start(ini, fresh_db_url, "worker", log=logs[1])
         wait_until(lambda: db.scalar("SELECT count(*) FROM outbox_jobs WHERE status <> 'done'") == 0, 150,
                    what="all jobs done after the restart", logs=logs)

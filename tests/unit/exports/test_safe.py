@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from feedback.services.exports.safe import csv_cell, neutralize, xlsx_cell
+from feedback.services.exports.safe import csv_cell, csv_row, neutralize, xlsx_cell
 
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "\t=1+1", "\r=cmd"]
 
@@ -36,3 +36,11 @@ def test_xlsx_strips_xml_illegal_characters_before_checking():
     # A control character in front must not hide the formula from the check.
     assert xlsx_cell("\x01=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert xlsx_cell("ok\x00\x1f文本") == "ok文本"
+
+
+def test_csv_row_is_csv_cell_over_the_row():
+    import decimal
+
+    row = ["=1", "+1", "ok", "", None, 3, -2.5, True, False, dt.datetime(2026, 1, 2, 3, 4, 5), dt.date(2026, 1, 2),
+           decimal.Decimal("1.50"), "\r=x", "@a"]
+    assert csv_row(row) == [csv_cell(v) for v in row]

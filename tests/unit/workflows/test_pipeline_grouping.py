@@ -263,3 +263,51 @@ def test_cause_of_service_uses_the_shop(dbsession):
     assert cause_of(e, "service").key == "service|platform=jd;shop_id=7"
     assert cause_of(e, "quality").key == "quality|batch_code=B;sku=S"
     assert dbsession.execute(select(func.count()).select_from(Department)).scalar_one() >= 0
+
+
+def test_spike_against_trailing_weeks_opens_a_task(dbsession, lot):
+    cfg = WorkflowConfig.from_settings({"feedback.group_threshold": "10", "feedback.spike_factor": "3"})
+    p, b = lot
+    sf = h.savepoint_factory(dbsession)
+    # one complaint a fortnight for 4 weeks, then 3 in one week (threshold 10 is never reached)
+    old = [h.review(dbsession, "TASTE 咸", o=h.order(dbsession, p, b), at=h.T0 - dt.timedelta(days=d))
+           for d in (30, 15)]
+    res = classify_and_ledger(sf, h.FakeClassifier(), "review", [r.id for r in old], cfg)
+    assert res.opened == []
+    new = [h.review(dbsession, "TASTE 咸", o=h.order(dbsession, p, b), at=h.T0 + dt.timedelta(days=d))
+           for d in (0, 2, 4)]
+    res = classify_and_ledger(sf, h.FakeClassifier(), "review", [r.id for r in new], cfg)
+    assert len(res.opened) == 1
+    task = dbsession.get(RootCauseTask, res.opened[0])
+    assert task.severity == "high" and task.complaint_count == 5
+    ev = dbsession.execute(select(TaskEvent).where(TaskEvent.task_id == task.id)).scalar_one()
+    assert "投诉激增" in ev.comment
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3, 4), (4, 3, 2, 1, 0), (2, 4, 0, 3, 1)])
+def test_grouping_does_not_depend_on_arrival_order(dbsession, lot, order):
+    p, b = lot
+    days = [0, 20, 21, 22, 40]  # the first and last are far from the burst but share the cause
+    rs = [h.review(dbsession, "FRESH 坏", o=h.order(dbsession, p, b), at=h.T0 + dt.timedelta(days=d))
+          for d in days]
+    for i in order:
+        run(dbsession, [rs[i].id])
+    (task,) = dbsession.execute(select(RootCauseTask)).scalars().all()
+    assert task.complaint_count == 5
+
+
+def test_tickets_are_classified_and_ledgered(dbsession, lot):
+    from feedback.models import Ticket
+
+    p, b = lot
+    o = h.order(dbsession, p, b)
+    t = Ticket(platform="tmall", dedupe_key="id:t-wf", content_hash="t" * 64, ticket_type="refund",
+               reason="商品变质", text="FRESH 收到就坏了", platform_order_id=o.platform_order_id, sku=p.sku,
+               opened_at=h.T0)
+    dbsession.add(t)
+    dbsession.flush()
+    res = classify_and_ledger(h.savepoint_factory(dbsession), h.FakeClassifier(), "ticket", [t.id], CFG)
+    assert res.classified == 1
+    e = dbsession.execute(select(LedgerEntry).where(LedgerEntry.ticket_id == t.id)).scalar_one()
+    assert (e.batch_code, e.carrier, e.product_name, e.occurred_at) == (b.batch_code, "中通", "五香牛肉干", h.T0)
+    assert e.rating_stars is None

@@ -1,0 +1,145 @@
+"""Headless Chromium through the real server: a manager triages, corrects and bulk-confirms; a
+department head works and resolves a task. Screenshots: test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from feedback.models import Classification, LabelCorrection, LedgerEntry, RootCauseTask
+from tests.functional import web_factories as wf
+
+pytestmark = pytest.mark.e2e
+
+
+def _seed(session_factory):
+    with session_factory() as s, s.begin():
+        wf.user(s, "manager", username="manager")
+        wf.user(s, "dept_head", username="head_qc", dept="qc")
+        now = dt.datetime.now().replace(microsecond=0)
+        fs = wf.complaint(s, "月饼里吃出了头发，还发霉了！<script>alert('x')</script>", categories=["quality"],
+                          food_safety=True, sku="SKU-MOON", batch="B2026-09", carrier="顺丰",
+                          evidence={"quality": ["头发"], "freshness": ["发霉"]},
+                          scores={"quality": 0.91, "freshness": 0.47}, occurred_at=now - dt.timedelta(hours=5))
+        low = wf.complaint(s, "快递太慢了，等了五天，坚果也不脆了", categories=["logistics"], low_confidence=True,
+                           confidence=0.42, sku="SKU-NUT", carrier="中通", evidence={"logistics": ["快递太慢"]},
+                           scores={"logistics": 0.55, "taste": 0.41}, occurred_at=now - dt.timedelta(hours=2))
+        bulk = [wf.complaint(s, f"礼盒包装压坏了 {i}", categories=["logistics"], sku="SKU-BOX", carrier="圆通",
+                             occurred_at=now - dt.timedelta(hours=10 + i)) for i in range(12)]
+        task = wf.task(s, "qc", entries=[fs], title="月饼批次 B2026-09 异物/发霉", category="quality",
+                       sku="SKU-MOON")
+        return {"fs": fs.id, "low": low.id, "bulk": [b.id for b in bulk], "task": task.id}
+
+
+def _login(page, base, username):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", wf.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_manager_triage_correct_and_bulk_confirm(live_server, page, shot):
+    base, sf = live_server
+    ids = _seed(sf)
+    _login(page, base, "manager")
+    assert page.url.endswith("/triage")
+    rows = page.locator("tr[data-row]")
+    assert rows.first.get_attribute("data-id") == str(ids["fs"])  # food safety first
+    assert rows.nth(1).get_attribute("data-id") == str(ids["low"])  # then low confidence
+    shot("01-triage-queue")
+
+    # keyboard: j moves the cursor, o opens the current row
+    page.keyboard.press("j")
+    assert "current" in (rows.nth(1).get_attribute("class") or "")
+    page.keyboard.press("k")
+    page.keyboard.press("o")
+    page.wait_for_url(re.compile(rf"/entries/{ids['fs']}"))
+    text = page.locator("#review-text")
+    assert "<script>" in text.inner_text()  # shown as text, not run
+    assert text.locator("mark").all_inner_texts() == ["头发", "发霉"]
+    shot("02-review-detail")
+
+    # correct the categories with the keyboard: 2 = freshness on, then save (s)
+    page.keyboard.press("2")
+    assert page.locator("input[data-cat-key='2']").is_checked()
+    page.uncheck("input[name=go]")
+    page.keyboard.press("s")
+    page.wait_for_load_state("networkidle")
+    assert "更正已保存" in page.locator(".flash-success").inner_text()
+    shot("03-corrected")
+    with sf() as s:
+        entry = s.get(LedgerEntry, ids["fs"])
+        corr = s.execute(select(LabelCorrection).where(LabelCorrection.review_id == entry.review_id)).scalar_one()
+        assert corr.categories == ["freshness", "quality"] and corr.previous["categories"] == ["quality"]
+        cls = s.execute(select(Classification).where(Classification.review_id == entry.review_id)).scalar_one()
+        assert cls.categories == ["freshness", "quality"]
+        assert entry.status == "confirmed"
+
+    # bulk-confirm every result of a filter (12 rows), with the confirmation step
+    page.goto(base + "/triage?sku=SKU-BOX")
+    page.select_option("select[name=bulk_action]", "confirm")
+    page.click("button[name=scope][value=filter]")
+    assert page.locator("#bulk-count").inner_text() == "12"
+    shot("04-bulk-confirm-step")
+    page.click("#bulk-confirm-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "12 条" in page.locator(".flash-success").inner_text()
+    assert page.locator("tr[data-row]").count() == 0
+    shot("05-bulk-done")
+    with sf() as s:
+        assert {e.status for e in s.execute(select(LedgerEntry).where(LedgerEntry.id.in_(ids["bulk"]))).scalars()} == {"confirmed"}
+
+    # the ledger page renders its chart and counts
+    page.goto(base + "/ledger")
+    assert page.locator("svg.chart").count() == 1
+    assert "SKU-BOX" in page.locator("#by-sku").inner_text()
+    shot("06-ledger")
+    assert not page.problems, page.problems  # no CSP violations, no script errors
+
+
+def test_department_head_resolves_a_task(live_server, page, shot):
+    base, sf = live_server
+    ids = _seed(sf)
+    _login(page, base, "head_qc")
+    assert page.url.endswith("/tasks")
+    card = page.locator(f"a[data-task='{ids['task']}']")
+    assert card.count() == 1
+    assert page.locator("nav.mainnav").inner_text().strip().startswith("整改任务")
+    shot("01-task-board")
+    card.click()
+    page.wait_for_url(re.compile(rf"/tasks/{ids['task']}$"))
+    assert page.locator("svg.chart rect.bar").count() == 8  # 8 weeks
+    assert "<script>" in page.locator("table.grid").inner_text()  # evidence text escaped
+    shot("02-task-detail")
+    page.click("form[data-to=acknowledged] button")
+    page.wait_for_load_state("networkidle")
+    page.fill("#comment", "已通知供应商停用该批次月饼馅料")
+    page.click("form[action$='/comment'] button")
+    page.wait_for_load_state("networkidle")
+    page.click("form[data-to=in_progress] button")
+    page.wait_for_load_state("networkidle")
+    page.fill("#root_cause", "B2026-09 批次馅料储存温度超标，包装车间发网破损")
+    page.fill("#corrective_action", "报废该批次；更换发网并每班检查；冷库温度加装报警")
+    page.click("form[data-to=resolved] button")
+    page.wait_for_load_state("networkidle")
+    assert "已整改" in page.locator(".flash-success").inner_text()
+    shot("03-task-resolved")
+    with sf() as s:
+        task = s.get(RootCauseTask, ids["task"])
+        assert task.status == "resolved" and task.root_cause.startswith("B2026-09")
+    # another department's task is not visible
+    with sf() as s, s.begin():
+        other = wf.task(s, "logistics", title="物流任务")
+        other_id = other.id
+    resp = page.goto(base + f"/tasks/{other_id}")
+    assert resp.status == 404
+    page.goto(base + "/triage")
+    assert "无权访问" in page.content()
+    # log out with the button (a POST with the CSRF token)
+    page.goto(base + "/tasks")
+    page.click("header form button")
+    page.wait_for_url(re.compile(r"/login$"))
+    assert not page.problems, page.problems
