@@ -238,10 +238,13 @@ def _text_condition(session: Session, q: str):
         if ticket_ids:
             parts.append(LedgerEntry.ticket_id.in_(ticket_ids))
         return or_(*parts) if parts else LedgerEntry.id.is_(None)
-    return or_(
-        exists().where(Review.id == LedgerEntry.review_id, match(Review.text)),
-        exists().where(Ticket.id == LedgerEntry.ticket_id, match(Ticket.text)),
+    # Scalar subqueries, not EXISTS: PostgreSQL would turn EXISTS into a hash semi-join over every
+    # review text; a correlated scalar is probed per queue row, and the queue stops after a page.
+    text_of = func.coalesce(
+        select(Review.text).where(Review.id == LedgerEntry.review_id).correlate(LedgerEntry).scalar_subquery(),
+        select(Ticket.text).where(Ticket.id == LedgerEntry.ticket_id).correlate(LedgerEntry).scalar_subquery(),
     )
+    return match(text_of)
 
 
 def _tier_condition(tier: int):

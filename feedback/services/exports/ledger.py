@@ -1,8 +1,8 @@
 """The ledger export (中差评明细表): one row per complaint of the period with every field.
 
 Rows are streamed: one ordered query read in partitions (a server-side cursor on PostgreSQL),
-and for each partition one query each for its categories, tasks and replies. Memory stays flat
-however long the period. CSV is UTF-8 with a BOM (Excel detects it; GBK cannot hold emoji);
+its categories, tasks and reply status fetched by correlated subqueries (index lookups). Memory
+stays flat however long the period. CSV is UTF-8 with a BOM (Excel detects it; GBK cannot hold emoji);
 every text cell is neutralized against formula injection, in CSV and XLSX alike.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .labels import (
 )
 from .period import Period
 from .safe import csv_row, xlsx_cell
-from .summary import APPROVED_REPLY_STATUSES, ReplyDraft
+from .summary import ReplyDraft
 
 PARTITION = 2000
 REPLY_STATUS_LABELS = {"draft": "草稿", "edited": "已编辑", "held": "暂缓", "approved": "已批准", "posted": "已发布"}

@@ -1,6 +1,7 @@
 """The root-cause summary of one period, computed with SQL aggregates.
 
-Nothing here loads the period's rows: every section is a GROUP BY whose result has one row per
+Nothing here loads the period's rows: the period's complaints are copied (SQL-side) into a
+temporary table once, and every section is a GROUP BY over it whose result has one row per
 category, SKU, carrier, department or cause; only the food-safety incidents are listed one by
 one, and those are streamed (`iter_food_safety`). Every query orders its rows completely (count,
 then key), and uses only the period's own bounds, so the same period gives the same summary.
