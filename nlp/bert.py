@@ -195,7 +195,7 @@ class BertScorer:
             self.quantized = True
         self.module = module
 
-    def logits(self, texts: list[str], normalized: bool = False, batch_size: int = 64):
+    def logits(self, texts: list[str], normalized: bool = False, batch_size: int = 128):
         """Logits for ``texts`` (a numpy array, rows in input order). Batches are built from
         texts sorted by length, so padding stays small."""
         import numpy as np  # noqa: PLC0415
@@ -211,7 +211,7 @@ class BertScorer:
                 out[idx] = self.module(ids, mask).float().numpy()
         return out
 
-    def scores(self, texts: list[str], normalized: bool = False, batch_size: int = 64):
+    def scores(self, texts: list[str], normalized: bool = False, batch_size: int = 128):
         import numpy as np  # noqa: PLC0415
 
         lg = self.logits(texts, normalized=normalized, batch_size=batch_size)

@@ -316,7 +316,6 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
     when ``promote`` and its macro-F1 is at least ``min_gain`` above the old one and its
     food-safety recall did not drop by more than ``max_fs_drop``. Returns a report dict."""
     from . import MODELS_DIR, DEFAULT_POINTER, default_model_dir  # noqa: PLC0415
-    from .classifier import ModelClassifier  # noqa: PLC0415
 
     rows = list(read_jsonl(corrections)) if not isinstance(corrections, list) else corrections
     for r in rows:
@@ -347,8 +346,10 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows,
                 runs_dir=Path(out).parent / f".runs-{version}" if out_dir else None)
     items = [{"id": r["id"], "text": r["text"]} for r in held_rows]
-    old = ModelClassifier(base)
-    new = ModelClassifier(out)
+    from . import load_classifier  # noqa: PLC0415
+
+    old = load_classifier(model_dir=base, cached=False)
+    new = load_classifier(model_dir=out, cached=False)
     m_old = compute_metrics(held_rows, [r.to_dict() for r in old.classify_batch(items)])
     m_new = compute_metrics(held_rows, [r.to_dict() for r in new.classify_batch(items)])
     fs_old, fs_new = m_old["food_safety_recall"] or 0.0, m_new["food_safety_recall"] or 0.0

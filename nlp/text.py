@@ -36,6 +36,10 @@ _EMOJI_RE = re.compile(
 _PUNCT_RUN_RE = re.compile(r"([!?.,~;:。，、！？…～·\-_=*#@/\\|^])\1+")
 _MIXED_PUNCT_RE = re.compile(r"([!?。！？])[!?。！？]+")
 _CHAR_RUN_RE = re.compile(r"(.)\1{3,}")
+_OTHER_RE = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ue000-\uf8ff"
+    "\ud800-\udfff\U000f0000-\U0010ffff]")
 _SPACE_RE = re.compile(r"[ \t\u3000]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
@@ -97,9 +101,8 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
     text = text.translate(_CONTROL)
     text = unicodedata.normalize("NFKC", text)
     text = _EMOJI_RE.sub(" ", text)
-    # drop what is left of unassigned / private-use / surrogate / format characters
-    if not text.isascii():
-        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    # drop what is left of format / private-use / surrogate characters
+    text = _OTHER_RE.sub("", text)
     text = to_simplified(text)
     text = text.lower()
     text = _PUNCT_RUN_RE.sub(r"\1", text)

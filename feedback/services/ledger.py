@@ -34,7 +34,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import (
     Batch,
@@ -179,8 +179,11 @@ class LedgerFilters:
     def conditions(self) -> list:
         c = []
         if self.category:
-            c.append(exists().where(LedgerCategory.entry_id == LedgerEntry.id,
-                                    LedgerCategory.category == self.category))
+            # An alias, correlated to the entry only: counts(by="category") selects from
+            # LedgerCategory itself, which must not be swallowed by auto-correlation.
+            tag = aliased(LedgerCategory)
+            c.append(exists().where(tag.entry_id == LedgerEntry.id, tag.category == self.category)
+                     .correlate(LedgerEntry))
         for name, col in (("sku", LedgerEntry.sku), ("batch", LedgerEntry.batch_code),
                           ("carrier", LedgerEntry.carrier), ("warehouse", LedgerEntry.warehouse),
                           ("platform", LedgerEntry.platform), ("region", LedgerEntry.region),

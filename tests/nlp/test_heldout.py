@@ -32,3 +32,25 @@ def test_reproduces_the_shipped_metrics(default_clf, heldout_metrics):
     m = shipped["heldout"][default_clf.name]
     assert heldout_metrics["macro_f1"] == pytest.approx(m["macro_f1"], abs=0.01)
     assert heldout_metrics["food_safety_recall"] == pytest.approx(m["food_safety_recall"], abs=0.07)
+
+
+# The target figures. The shipped 2026.11.23 model does not reach them (macro-F1 0.72,
+# food-safety recall 0.87 on this split, see nlp/README.md); the test runs and is reported as
+# XFAIL. strict=True: a model that reaches them makes it XPASS -> fail, so drop the mark then.
+TARGET_XFAIL = pytest.mark.xfail(strict=True, reason="shipped model below the issue's targets")
+
+
+@TARGET_XFAIL
+def test_macro_f1_target(heldout_metrics):
+    assert heldout_metrics["macro_f1"] >= 0.80
+
+
+@TARGET_XFAIL
+def test_food_safety_recall_target(heldout_metrics):
+    assert heldout_metrics["food_safety_recall"] >= 0.90
+
+
+@TARGET_XFAIL
+def test_main_categories_target(heldout_metrics):
+    for c in ("taste", "freshness", "logistics", "quality"):
+        assert heldout_metrics["per_category"][c]["f1"] >= 0.88, c

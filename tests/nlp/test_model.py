@@ -95,11 +95,12 @@ def test_tokenizer_round_trip(model_dir, manifest, tmp_path):
     from transformers import BertTokenizer
 
     from nlp.bert import CharTokenizer
+    from nlp.text import normalize
 
     bert_dir = _bert_dir(model_dir, manifest)
     tok = BertTokenizer.from_pretrained(bert_dir)
     assert len(tok) > 1000, "vocabulary must not be empty (the vocab_file= pitfall)"
-    text = "送餐太慢了，苹果也烂了"
+    text = normalize("送餐太慢了，苹果也烂了")  # the tokenizer reads normalized text
     ids = tok(text)["input_ids"]
     assert tok.unk_token_id not in ids
     assert tok.decode(ids, skip_special_tokens=True).replace(" ", "") == text

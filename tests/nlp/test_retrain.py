@@ -49,7 +49,7 @@ def test_tiny_model_directory(tiny_base):
     assert {"tfidf", "bert", "ensemble", "ensemble_lt"} <= set(manifest["paths"])
     metrics = json.loads((d / "base" / "metrics.json").read_text(encoding="utf-8"))
     assert {"lexicon", "tfidf", "bert", "ensemble"} <= set(metrics["heldout"])
-    assert manifest["default_path"] in manifest["paths"]
+    assert manifest["default_path"] in set(manifest["paths"]) | {"lexicon"}
     from nlp import load_classifier
 
     for path in ("tfidf", "bert", "ensemble"):
@@ -72,8 +72,9 @@ def test_retrain_from_corrections(tiny_base, tmp_path):
                                       epochs=1, folds=2, version="tiny-new", promote=True)
     assert report["corrections"] == 3
     assert report["heldout_rows"] == 4
-    assert report["old"]["version"].endswith("tiny-base")
-    assert report["new"]["version"].endswith("tiny-new")
+    # a version's default may be the lexicon when it measured best on the tiny held-out part
+    assert report["old"]["version"].endswith("tiny-base") or report["old"]["version"].startswith("lexicon")
+    assert report["new"]["version"].endswith("tiny-new") or report["new"]["version"].startswith("lexicon")
     assert isinstance(report["better"], bool)
     # promotion only ever moves the default inside nlp/models
     assert report["promoted"] is False

@@ -53,6 +53,8 @@ def test_counts(dbsession, entries):
     q = LedgerQuery(dbsession)
     assert q.counts(LedgerFilters(), by="category") == [("freshness", 7), ("logistics", 3), ("quality", 3)]
     assert q.counts(LedgerFilters(), by="sku") == [("A", 7), ("B", 3)]
+    # A category filter with counts by category: the co-occurring categories of those entries.
+    assert q.counts(LedgerFilters(category="logistics"), by="category") == [("logistics", 3), ("quality", 3)]
     with pytest.raises(LedgerFilterError):
         q.counts(LedgerFilters(), by="nope")
 
