@@ -164,7 +164,8 @@ class ModelClassifier(Classifier):
         # food safety is recall-first: a flag from the rules or from a model turns the text into
         # a complaint; when only a model flagged it and no category passed, the category is a
         # guess (freshness or quality, whichever scores higher) and the item goes to triage
-        model_only_fs = fs_model and not fs_rule and not cats
+        # a food-safety flag no rule confirms goes to triage, whether or not a category passed
+        model_only_fs = fs_model and not fs_rule
         if (fs_rule or fs_model) and not cats:
             # the rules are high precision: a health risk is reported, so it is a complaint
             best = max(("freshness", "quality"), key=lambda c: prob[c])
@@ -201,7 +202,7 @@ class ModelClassifier(Classifier):
         scored = {}
         for g in set(char_ngrams(norm, 2, 3)):
             idx = self.tfidf.index.get(g)
-            if idx is not None and not g.isspace():
+            if idx is not None and all(ch.isalnum() for ch in g):
                 w = float(self.tfidf.coef[j, idx] * self.tfidf.idf[idx])
                 if w > 0:
                     scored[g] = w

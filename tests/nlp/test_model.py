@@ -28,12 +28,14 @@ def manifest(model_dir):
 
 
 def test_default_is_the_best_measured_path(model_dir, manifest):
+    from nlp.pipeline import target_attainment
+
     metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
     best = manifest["default_path"]
     assert metrics["default_path"] == best
-    for path, m in metrics["heldout"].items():
-        if path != "lexicon" and not manifest["paths"].get(path, {}).get("auxiliary"):
-            assert metrics["heldout"][best]["macro_f1"] >= m["macro_f1"], path
+    score = {p: (target_attainment(m), m["macro_f1"]) for p, m in metrics["heldout"].items()
+             if not manifest["paths"].get(p, {}).get("auxiliary")}
+    assert score[best] == max(score.values())
 
 
 def test_load_once_per_process(default_clf):
@@ -67,7 +69,10 @@ def test_scores_are_calibrated_at_one_half(default_clf):
             if c not in r.categories:
                 assert r.scores[c] < 0.5
         assert 0.5 <= r.confidence <= 1.0
-        assert r.low_confidence == (r.confidence < 0.6)
+        if r.confidence < 0.6:
+            assert r.low_confidence
+        if r.low_confidence and r.confidence >= 0.6:  # the other reason: an unconfirmed model food-safety flag
+            assert r.food_safety and r.sources.get("food_safety") != "rule"
 
 
 def test_every_path_loads(model_dir, manifest):
