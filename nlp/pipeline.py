@@ -84,11 +84,19 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                 runs_dir: str | Path | None = None, arch: dict | None = None,
                 heldout_rows: list[dict] | None = None, quantize: bool = True,
                 sentiment: bool = True, sentiment_features: int = 200000,
-                sentiment_from: str | Path | None = None) -> dict:
+                sentiment_from: str | Path | None = None, weak_rows: list[dict] | None = None,
+                bert_reuse: str | Path | None = None) -> dict:
     """Train every path into ``out_dir``; returns the manifest. See the module docstring.
 
     ``extra_rows``: manager corrections added to (and overriding by id) the training part.
     ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
+    ``weak_rows``: weak non-complaint rows (``fpcheck.weak_negatives``: corpus praise the lexicon
+    finds nothing in) added to the TRAIN side only; they are spread over the folds after the
+    labeled rows, so the labeled rows keep the fold assignment they have without them.
+    ``bert_reuse``: a runs directory of an earlier training with the same seed and folds
+    (``fold0``… and ``final-bert``): its transformer is reused as is (no fine-tuning); its fold
+    models give the out-of-fold logits of the labeled rows, and of each weak row (on which no
+    transformer was trained) the model of that row's fold.
     """
     from .ensemble import build_features, fit_stacker, tune_thresholds  # noqa: PLC0415
     from .lexicon import LexiconClassifier  # noqa: PLC0415
@@ -127,13 +135,21 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             by_id[str(r.get("id", f"corr-{n_corr}"))] = r
             n_corr += 1
         train = list(by_id.values())
+    n_labeled = len(train)
+    held_texts = {normalize(r["text"]) for r in held}
+    weak = [r for r in (weak_rows or []) if normalize(r["text"]) not in held_texts]
+    train = train + weak
     texts = [normalize(r["text"]) for r in train]
     y = label_matrix(train)
     lex = LexiconClassifier()
     analyses = [lex.analyze(t, normalized=True) for t in texts]
-    k = min(folds, len(train))
-    fold_idx = _folds(len(train), k, seed)
-    _log(f"train {len(train)} rows ({n_corr} corrections), held-out {len(held)}, {k} folds")
+    k = min(folds, n_labeled) if n_labeled else min(folds, len(train))
+    fold_idx = _folds(n_labeled, k, seed) if n_labeled else _folds(len(train), k, seed)
+    if weak and n_labeled:
+        extra = np.arange(n_labeled, len(train))
+        fold_idx = [np.concatenate([f, extra[i::k]]) for i, f in enumerate(fold_idx)]
+    _log(f"train {len(train)} rows ({n_corr} corrections, {len(weak)} weak negatives), "
+         f"held-out {len(held)}, {k} folds")
 
     # -- TF-IDF ------------------------------------------------------------------------------
     oof_tfidf = np.zeros(y.shape, dtype=np.float32)
@@ -168,7 +184,21 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     # -- transformer ----------------------------------------------------------------------------
     oof_bert = None
     bert_info: dict = {}
-    if bert:
+    if bert and bert_reuse is not None:
+        from .bert import BertScorer  # noqa: PLC0415
+
+        reuse = Path(bert_reuse)
+        oof_bert = np.zeros(y.shape, dtype=np.float32)
+        for f, val in enumerate(fold_idx):
+            oof_bert[val] = BertScorer(reuse / f"fold{f}", quantize=quantize).logits(
+                [texts[i] for i in val], normalized=True)
+            _log(f"bert fold {f} scored (reused)")
+        shutil.copytree(reuse / "final-bert", work / "bert")
+        bert_info = {"reused_from": str(reuse)}
+        bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())
+        thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert[:n_labeled or None])),
+                                   y[:n_labeled or None])
+    elif bert:
         from .bert import BertScorer  # noqa: PLC0415
         from .train_bert import pretrain_mlm, train_multilabel  # noqa: PLC0415
 

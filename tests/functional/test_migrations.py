@@ -1,0 +1,48 @@
+"""Migrations go up and down on both backends, and the models agree with them (`alembic check`)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from feedback.models import Base, get_engine
+from tests.conftest import REPO_ROOT
+
+
+def _config(connection) -> Config:
+    cfg = Config(str(REPO_ROOT / "development.ini"))
+    cfg.attributes["skip_logging"] = True
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _tables(engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_one_head_and_dated_file_names():
+    script = ScriptDirectory.from_config(Config(str(REPO_ROOT / "development.ini")))
+    assert len(script.get_heads()) == 1
+    for rev in script.walk_revisions():
+        name = rev.path.rsplit("/", 1)[-1]
+        assert name[:8].isdigit() and f"_{rev.revision}_" in name, name
+
+
+def test_models_match_migrations(fresh_db_url):
+    engine = get_engine({"sqlalchemy.url": fresh_db_url})
+    with engine.begin() as connection:
+        command.check(_config(connection))  # raises when autogenerate would find a difference
+    assert _tables(engine) == set(Base.metadata.tables)
+    engine.dispose()
+
+
+def test_down_to_base_and_up_again(fresh_db_url):
+    engine = get_engine({"sqlalchemy.url": fresh_db_url})
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), "base")
+    assert _tables(engine) == set()
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "heads")
+    assert _tables(engine) == set(Base.metadata.tables)
+    engine.dispose()
