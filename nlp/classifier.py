@@ -22,6 +22,7 @@ from .text import has_content, normalize
 
 PATHS = ("tfidf", "bert", "ensemble")
 LOW_RATING_FACTOR = 0.85  # 1-2 stars: thresholds x0.85 (a stated reason is still required)
+STRICT_FS_DEFAULT = 0.9
 
 
 def calibrate(p: float, t: float) -> float:
@@ -77,6 +78,11 @@ class ModelClassifier(Classifier):
             "thresholds", {}).get("food_safety", 1.01)
         self.thresholds: dict[str, float] = (self.stacker.thresholds if self.stacker
                                              else self.spec["thresholds"])
+        # food safety needs a rule hit or a model probability at or above this strict line
+        # (fitted on out-of-fold scores of the training part, ``pipeline.strict_fs_threshold``);
+        # a model score between the recall-first threshold and this line only sends the text
+        # to manual triage (low_confidence). Manifests without it: 0.9.
+        self.fs_strict = float(self.spec.get("food_safety_strict", STRICT_FS_DEFAULT))
 
     # -- raw probabilities ------------------------------------------------------------------
     def probabilities(self, texts: list[str], analyses=None) -> np.ndarray:
@@ -158,24 +164,30 @@ class ModelClassifier(Classifier):
         scores = {lab: round(calibrate(prob[lab], thr[lab]), 4) for lab in LABELS}
         cats = [c for c in CATEGORIES if prob[c] >= thr[c]]
         sources = {c: src for c in cats}
-        fs_model = prob["food_safety"] >= thr["food_safety"] or bool(
-            fs_extra is not None and fs_extra >= self.fs_extra_threshold)
         fs_rule = a.food_safety
-        # food safety is recall-first: a flag from the rules or from a model turns the text into
-        # a complaint; when only a model flagged it and no category passed, the category is a
-        # guess (freshness or quality, whichever scores higher) and the item goes to triage
-        # a food-safety flag no rule confirms goes to triage, whether or not a category passed
-        model_only_fs = fs_model and not fs_rule
-        if (fs_rule or fs_model) and not cats:
-            # the rules are high precision: a health risk is reported, so it is a complaint
+        # food safety is precision-first for the flag (a flag opens a critical QC task at once):
+        # the lexicon's high-precision rules (negation-aware) or a model probability at or above
+        # the strict line. A model score only above the recall-first threshold (or the TF-IDF
+        # food-safety head of an ensemble) does NOT set the flag: the text goes to manual triage.
+        fs_strong = prob["food_safety"] >= max(self.fs_strict, thr["food_safety"])
+        fs_weak = not fs_rule and not fs_strong and (
+            prob["food_safety"] >= thr["food_safety"]
+            or bool(fs_extra is not None and fs_extra >= self.fs_extra_threshold))
+        if (fs_rule or fs_strong) and not cats:
+            # a health risk is reported, so it is a complaint; the category is a guess
+            # (freshness or quality, whichever scores higher) unless the rules named one
             best = max(("freshness", "quality"), key=lambda c: prob[c])
             cats = [best]
             sources[best] = "rule" if fs_rule else src
-        food_safety = bool(cats) and (fs_rule or fs_model)
+        food_safety = bool(cats) and (fs_rule or fs_strong)
+        # the food-safety score is calibrated on the line that sets the flag
+        scores["food_safety"] = round(calibrate(prob["food_safety"],
+                                                max(self.fs_strict, thr["food_safety"])), 4)
         if food_safety:
-            sources["food_safety"] = src if fs_model and not fs_rule else (
-                "rule" if fs_rule and not fs_model else "ensemble")
-            scores["food_safety"] = max(scores["food_safety"], 0.9 if fs_rule else 0.0)
+            sources["food_safety"] = src if fs_strong and not fs_rule else (
+                "rule" if fs_rule and not fs_strong else "ensemble")
+            scores["food_safety"] = max(scores["food_safety"], 0.9 if fs_rule else 0.5)
+        model_only_fs = (fs_strong and not fs_rule) or fs_weak
         complaint = bool(cats)
         scores["complaint"] = max(scores[c] for c in CATEGORIES)
         if complaint:

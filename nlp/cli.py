@@ -1,4 +1,4 @@
-"""``python -m nlp {classify,evaluate,train,retrain}``."""
+"""``python -m nlp {classify,evaluate,fpcheck,train,retrain}``."""
 from __future__ import annotations
 
 import argparse
@@ -67,10 +67,42 @@ def cmd_evaluate(args) -> int:
         preds.extend(r.to_dict() for r in clf.classify_batch(items))
     m = compute_metrics(gold, preds)
     m["model"] = clf.version
+    fp = None
+    if args.negatives_from_corpus:
+        from .data import CORPUS  # noqa: PLC0415
+        from .fpcheck import check, format_report  # noqa: PLC0415
+
+        if CORPUS.exists():
+            fp = check(clf, CORPUS)
+            m["praise_check"] = fp
+        else:
+            print(f"corpus not found: {CORPUS}; praise check skipped", file=sys.stderr)
     if args.json:
         print(dumps(m))
     else:
         print(format_table(m, f"{clf.version} on {args.gold}"))
+        if fp is not None:
+            print(format_report(fp))
+    return 0
+
+
+def cmd_fpcheck(args) -> int:
+    from .data import CORPUS  # noqa: PLC0415
+    from .fpcheck import N_NEG, N_POS, check, format_report  # noqa: PLC0415
+
+    corpus = Path(args.corpus) if args.corpus else CORPUS
+    if not corpus.exists():
+        print(f"corpus not found: {corpus} (语料不存在，跳过误报检查)", file=sys.stderr)
+        return 0
+    clf = _load(args.model, args.path)
+    m = check(clf, corpus, n_pos=args.n_pos or N_POS, n_neg=args.n_neg or N_NEG,
+              examples=args.examples)
+    if args.json:
+        print(json.dumps(m, ensure_ascii=False, indent=1))
+    else:
+        print(format_report(m))
+        for e in m.get("positive_flagged_examples", []):
+            print(f"  {e['id']}\t{'+'.join(e['categories'])}{' FS' if e['food_safety'] else ''}\t{e['text']}")
     return 0
 
 
@@ -82,7 +114,12 @@ def cmd_train(args) -> int:
 
     version = args.version or dt.date.today().strftime("%Y.%m.%d")
     out = Path(args.out) if args.out else MODELS_DIR / version
-    train_model(out, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
+    weak = None
+    if args.weak_negatives:
+        from .fpcheck import weak_negatives  # noqa: PLC0415
+
+        weak = weak_negatives(args.corpus, n=args.weak_negatives, seed=args.seed)
+    train_model(out, weak_rows=weak, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
                 inter_minutes=args.inter_minutes, inter_texts=args.inter_texts,
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
@@ -130,7 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model")
     e.add_argument("--path")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--negatives-from-corpus", action="store_true",
+                   help="also run the praise / false-positive check (see fpcheck)")
     e.set_defaults(func=cmd_evaluate)
+
+    f = sub.add_parser("fpcheck", help="praise / false-positive check on corpus reviews (外卖, 水果)")
+    f.add_argument("--model", help="model directory or 'lexicon' (default: the shipped model)")
+    f.add_argument("--path")
+    f.add_argument("--corpus", help="corpus JSONL (default ../shared/data/corpus/reviews.jsonl)")
+    f.add_argument("--n-pos", type=int)
+    f.add_argument("--n-neg", type=int)
+    f.add_argument("--examples", type=int, default=0, help="print this many flagged positives")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_fpcheck)
 
     t = sub.add_parser("train", help="train a new model version (all paths) with its metrics")
     t.add_argument("--out", help="model directory (default nlp/models/<version>)")
@@ -147,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=float, default=8.0)
     t.add_argument("--lr", type=float, default=3e-4)
     t.add_argument("--ft-minutes", type=float, default=6.0, help="cap per fine-tuning run")
+    t.add_argument("--weak-negatives", type=int, default=0,
+                   help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
+                        "non-complaint rows to the train side (2026.11.23b: 1000)")
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")

@@ -39,6 +39,9 @@ def compute_metrics(gold: list[dict], pred: list[dict], min_support: int = MIN_S
     fs_tp = sum(bool(g.get("food_safety")) and bool(p.get("food_safety")) for g, p in zip(gold, pred))
     fs_gold = sum(bool(g.get("food_safety")) for g in gold)
     fs_pred = sum(bool(p.get("food_safety")) for p in pred)
+    # flagged, or sent to manual triage (low_confidence): what a reviewer would still see
+    fs_seen = sum(bool(g.get("food_safety")) and (bool(p.get("food_safety")) or bool(p.get("low_confidence")))
+                  for g, p in zip(gold, pred))
     errors = sum(1 for p in pred if p.get("error"))
     return {
         "n": len(gold),
@@ -51,6 +54,7 @@ def compute_metrics(gold: list[dict], pred: list[dict], min_support: int = MIN_S
         "food_safety_recall": round(fs_tp / fs_gold, 4) if fs_gold else None,
         "food_safety_precision": round(fs_tp / fs_pred, 4) if fs_pred else None,
         "food_safety_support": fs_gold,
+        "food_safety_recall_incl_triage": round(fs_seen / fs_gold, 4) if fs_gold else None,
         "errors": errors,
     }
 
@@ -73,6 +77,9 @@ def format_table(m: dict, title: str = "") -> str:
     lines.append(f"{'food-safety recall':<28}{'n/a' if fr is None else f'{fr:.3f}':>8}"
                  f"   (support {m['food_safety_support']}, precision "
                  f"{'n/a' if fp is None else f'{fp:.3f}'})")
+    ft = m.get("food_safety_recall_incl_triage")
+    if ft is not None:
+        lines.append(f"{'  flagged or to triage':<28}{ft:>8.3f}")
     lines.append(f"{'items':<28}{m['n']:>8}   errors {m['errors']}")
     return "\n".join(lines)
 

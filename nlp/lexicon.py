@@ -18,7 +18,7 @@ from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, h
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.11.23"
+LEXICON_VERSION = "lexicon-2026.11.23b"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -93,6 +93,15 @@ class Lexicon:
                 raise ValueError(f"{path}:{n}: unknown category {cat!r}")
         return cls(words, patterns, positive)
 
+    @property
+    def mentions(self) -> frozenset[str]:
+        """Tokens whose every weight is below 1: aspect mentions, not complaint words."""
+        m = self.__dict__.get("_mentions")
+        if m is None:
+            m = frozenset(t for t, es in self.words.items() if max(w for _, w in es) < 1.0)
+            self.__dict__["_mentions"] = m
+        return m
+
     def vocabulary(self) -> set[str]:
         return set(self.words) | set(self.positive) | FOOD_SAFETY_WORDS | NOT_FOOD_SAFETY | PRAISE
 
@@ -116,6 +125,29 @@ def _negated(tokens: list[str], i: int) -> bool:
 
 PRAISE = frozenset("""好吃 好喝 不错 满意 好评 赞 点赞 推荐 喜欢 很好 给力 棒 完美 值得 可口 美味 新鲜 及时 准时
 很快 快 实惠 划算 热情 周到 辛苦 谢谢 感谢 支持 甜 脆 香 正宗 物美价廉 五星 一流 靠谱 放心 完好""".split())
+
+
+#: Praise that, next to a neutral aspect word ("客服态度很好", "品质稳定", "物流很快", "个头均匀"),
+#: means the aspect is praised, not complained about: such an aspect word (weight < 1, i.e. a
+#: mention rather than a complaint word) then adds no complaint evidence.
+ASPECT_PRAISE = PRAISE | frozenset("""好 很棒 挺好 特别好 非常好 超好 稳定 耐心 大 均匀 有保证 保证 精美 到位 贴心
+超快 迅速 快速 神速 合适 便宜 热 热乎 漂亮 优秀 专业 细心 结实 严实 好好 优质 一如既往 不错的 还行 可以
+nice 足 满分 没得说 没话说 杠杠的""".split())
+ASPECT_WINDOW = 3
+
+
+def _aspect_praised(tokens: list[str], i: int) -> bool:
+    """True when a non-negated praise word follows token ``i`` within ``ASPECT_WINDOW`` tokens
+    of the same clause, or directly precedes it ("很好的客服")."""
+    for j in range(i + 1, min(len(tokens), i + 1 + ASPECT_WINDOW)):
+        t = tokens[j]
+        if t in CLAUSE_END or not t.strip():
+            break
+        if t in ASPECT_PRAISE:
+            return not _negated(tokens, j)
+    if i >= 2 and tokens[i - 1] == "的" and tokens[i - 2] in ASPECT_PRAISE:
+        return not _negated(tokens, i - 2)
+    return False
 
 
 @dataclass
@@ -151,12 +183,15 @@ class LexiconClassifier(Classifier):
         seen: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES}
         fs_ev: list[str] = []
         praise = 0.0
+        mentions = lex.mentions
+        has_praise = not ASPECT_PRAISE.isdisjoint(tokens)
         for i, tok in enumerate(tokens):
             if tok in PRAISE and not _negated(tokens, i):
                 praise += 1.0
             entries = lex.words.get(tok)
             if entries is not None:
-                if not _negated(tokens, i):
+                if not _negated(tokens, i) and not (
+                        has_praise and tok in mentions and _aspect_praised(tokens, i)):
                     for cat, w in entries:
                         if w > seen[cat].get(tok, 0.0):
                             seen[cat][tok] = w

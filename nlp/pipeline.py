@@ -50,6 +50,25 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+STRICT_FS_PRECISION = 0.6
+
+
+def strict_fs_threshold(p_fs: np.ndarray, y_fs: np.ndarray, rule: np.ndarray,
+                        min_precision: float = STRICT_FS_PRECISION) -> float:
+    """The strict line above which a model alone may set ``food_safety``: the lowest threshold
+    at which the model's flags on texts the rules do NOT flag reach ``min_precision`` on the
+    out-of-fold scores of the training part (and at least 0.5); 1.01 (never) when none does."""
+    grid = np.round(np.arange(0.50, 0.991, 0.02), 2)
+    mask = ~rule.astype(bool)
+    yj = y_fs.astype(bool)[mask]
+    pj = p_fs[mask]
+    for t in grid:
+        flagged = pj >= t
+        if flagged.sum() >= 3 and (flagged & yj).sum() / flagged.sum() >= min_precision:
+            return float(t)
+    return 1.01
+
+
 def weak_corpus_labels(lexicon, rows: list[dict], n_max: int, seed: int):
     """Intermediate-task targets on corpus rows: the lexicon's categories and food-safety rule
     as weak labels, and the corpus sentiment (0 = negative) as the complaint target."""
@@ -247,8 +266,18 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         st.thresholds = tune_thresholds(oof, y)
         return st, oof
 
+    rule = np.array([a.food_safety for a in analyses], dtype=bool)
+    j_fs = LABELS.index("food_safety")
+
+    def strict(p: np.ndarray, name: str) -> float:
+        # the out-of-fold food-safety scores are kept in the runs directory for diagnosis
+        np.savez_compressed(runs / f"oof_fs_{name}.npz", p=p[:, j_fs], y=y[:, j_fs], rule=rule,
+                            n_labeled=n_labeled)
+        return strict_fs_threshold(p[:, j_fs], y[:, j_fs], rule)
+
     paths: dict = {
-        "tfidf": {"version": f"tfidf-{version}", "dir": "tfidf", "thresholds": thr_tfidf},
+        "tfidf": {"version": f"tfidf-{version}", "dir": "tfidf", "thresholds": thr_tfidf,
+                  "food_safety_strict": strict(1 / (1 + np.exp(-oof_tfidf)), "tfidf")},
     }
     s_in = ["sentiment"] if oof_sent is not None else []
     s_blk = [oof_sent] if oof_sent is not None else []
@@ -256,15 +285,17 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         paths["sentiment"] = {"dir": "sentiment", "auxiliary": True}
     st_lt, oof_lt = stack([oof_tfidf] + s_blk)
     paths["ensemble_lt"] = {"version": f"ensemble_lt-{version}", "inputs": ["tfidf"] + s_in,
-                            "stacker": st_lt.to_json()}
+                            "stacker": st_lt.to_json(), "food_safety_strict": strict(oof_lt, "ensemble_lt")}
     cv = {"tfidf": _cv_metrics(train, 1 / (1 + np.exp(-oof_tfidf)), thr_tfidf),
           "ensemble_lt": _cv_metrics(train, oof_lt, st_lt.thresholds)}
     if oof_bert is not None:
         paths["bert"] = {"version": f"bert-{version}", "dir": "bert", "thresholds": thr_bert,
-                         "quantize": quantize, "training": bert_info}
+                         "quantize": quantize, "training": bert_info,
+                         "food_safety_strict": strict(1 / (1 + np.exp(-oof_bert)), "bert")}
         st, oof_e = stack([oof_tfidf] + s_blk + [oof_bert])
         paths["ensemble"] = {"version": f"ensemble-{version}",
-                             "inputs": ["tfidf"] + s_in + ["bert"], "stacker": st.to_json()}
+                             "inputs": ["tfidf"] + s_in + ["bert"], "stacker": st.to_json(),
+                             "food_safety_strict": strict(oof_e, "ensemble")}
         cv["bert"] = _cv_metrics(train, 1 / (1 + np.exp(-oof_bert)), thr_bert)
         cv["ensemble"] = _cv_metrics(train, oof_e, st.thresholds)
     manifest = {
@@ -279,10 +310,13 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
 
     # -- held-out evaluation of every path -------------------------------------------------------
     heldout = evaluate_paths(work, held, lexicon=lex)
-    best = select_default(heldout, paths)
+    praise = praise_check_paths(work, corpus, lexicon=lex) if corpus is not None and Path(
+        corpus).exists() else None
+    best = select_default(heldout, paths, praise)
     manifest["default_path"] = best
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    metrics = {"version": version, "default_path": best, "heldout": heldout, "cv_on_train": cv,
+    metrics = {"version": version, "default_path": best, "heldout": heldout,
+               "praise_check": praise, "weak_negatives": len(weak), "cv_on_train": cv,
                "target_attainment": {p: target_attainment(m) for p, m in heldout.items()},
                "minutes": round((time.time() - t_start) / 60, 1)}
     (work / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
@@ -300,10 +334,37 @@ def target_attainment(m: dict) -> float:
     return round(sum(min(1.0, (m.get(k) or 0.0) / t) for k, t in TARGETS.items()) / len(TARGETS), 4)
 
 
-def select_default(heldout: dict, paths: dict) -> str:
-    """The path (or ``lexicon``) with the best held-out target attainment, then macro-F1."""
+#: The praise gate (``fpcheck``): a default may flag food safety on at most this share of the
+#: positive / negative food-category corpus sample.
+PRAISE_GATE = {"positive_food_safety": 0.02, "negative_food_safety": 0.10}
+
+
+def passes_praise_gate(m: dict | None) -> bool:
+    return m is None or all(m[k] <= v for k, v in PRAISE_GATE.items())
+
+
+def select_default(heldout: dict, paths: dict, praise: dict | None = None) -> str:
+    """The path (or ``lexicon``) with the best held-out target attainment, then macro-F1,
+    among the paths that pass the praise gate (all paths when none does or it was not run)."""
     cands = ["lexicon"] + [p for p in paths if not paths[p].get("auxiliary")]
+    if praise:
+        gated = [p for p in cands if passes_praise_gate(praise.get(p))]
+        cands = gated or cands
     return max(cands, key=lambda p: (target_attainment(heldout[p]), heldout[p]["macro_f1"]))
+
+
+def praise_check_paths(model_dir: str | Path, corpus: str | Path, lexicon=None) -> dict:
+    """``fpcheck.check`` for the lexicon and every path of ``model_dir``."""
+    from .classifier import ModelClassifier, read_manifest  # noqa: PLC0415
+    from .fpcheck import check  # noqa: PLC0415
+    from .lexicon import LexiconClassifier  # noqa: PLC0415
+
+    lexicon = lexicon or LexiconClassifier()
+    out = {"lexicon": check(lexicon, corpus)}
+    for path, spec in read_manifest(model_dir)["paths"].items():
+        if not spec.get("auxiliary"):
+            out[path] = check(ModelClassifier(model_dir, path=path, lexicon=lexicon), corpus)
+    return out
 
 
 def _cv_metrics(rows: list[dict], p: np.ndarray, thr: dict) -> dict:

@@ -71,8 +71,10 @@ def test_scores_are_calibrated_at_one_half(default_clf):
         assert 0.5 <= r.confidence <= 1.0
         if r.confidence < 0.6:
             assert r.low_confidence
-        if r.low_confidence and r.confidence >= 0.6:  # the other reason: an unconfirmed model food-safety flag
-            assert r.food_safety and r.sources.get("food_safety") != "rule"
+        if r.low_confidence and r.confidence >= 0.6:  # the other reason: an unconfirmed model food-safety signal
+            assert r.sources.get("food_safety") != "rule"
+            assert (r.food_safety and r.sources.get("food_safety") in ("model", "ensemble")) or (
+                not r.food_safety and 0.0 < r.scores["food_safety"] < 0.5)
 
 
 def test_every_path_loads(model_dir, manifest):
