@@ -59,7 +59,9 @@ def test_embedded_default_worker_and_scheduler(backend, fresh_db_url, wf_dir):
             # the food-safety task's robot notification went out from the worker process
             wait_until(lambda: any("食品安全" in r["json"]["text"]["content"] for r in hook.received), 30,
                        what="webhook notification", logs=logs)
-            assert db.scalar("SELECT count(*) FROM notifications WHERE status = 'sent'") >= 1
+            # the worker records the delivery in its own transaction, just after the request
+            wait_until(lambda: db.scalar("SELECT count(*) FROM notifications WHERE status = 'sent'") >= 1,
+                       30, what="notification marked sent", logs=logs)
         finally:
             stop(sched)
             stop(worker)
