@@ -21,5 +21,6 @@ PRIORITY = {
     "ledger": 20,
     "checks": 50,
     "notify": 30,
+    "replies": 60,
     "exports": 100,
 }

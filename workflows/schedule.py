@@ -21,7 +21,7 @@ from collections.abc import Callable
 log = logging.getLogger("workflows.scheduler")
 
 # Modules that may add jobs to JOBS when imported (missing ones are skipped).
-EXTRA_JOB_MODULES = ("workflows.exports", "workflows.actors.exports")
+EXTRA_JOB_MODULES = ("workflows.exports", "workflows.actors.exports", "workflows.actors.replies")
 
 
 @dataclasses.dataclass

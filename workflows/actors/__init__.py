@@ -10,3 +10,4 @@ from .checks import check_sla, sweep_pending_work, verify_tasks  # noqa: F401
 from .notify import retry_notifications, send_notification  # noqa: F401
 from .pipeline import classify_reviews, classify_tickets, update_ledger  # noqa: F401
 from .exports import run_export, schedule_export  # noqa: F401  (issue 7)
+from .replies import draft_replies  # noqa: F401  (issue 6)

@@ -73,3 +73,31 @@ def test_periodic_checks_run_as_actors(stub_env, fresh_db_url):
         send_actor(actor)()
     stub_env.join("default", timeout=30_000)
     stub_env.join("notify", timeout=30_000)
+
+
+def test_new_complaints_get_reply_drafts_once(stub_env, fresh_db_url):
+    """classified → ledger → the scheduled draft_replies actor drafts each complaint once."""
+    from feedback.models import ReplyDraft
+    from workflows import runtime
+    from workflows.actors import draft_replies
+    from workflows.outbox import sweep_outbox
+    from workflows.schedule import JOBS, load_extra_jobs
+
+    pytest.importorskip("nlp")
+    load_extra_jobs()
+    assert "reply_drafts" in {j.id for j in JOBS}
+    insert_reviews(fresh_db_url, 60)
+    sweep_outbox(runtime.session_factory(), stub_env)
+    stub_env.join("nlp", timeout=60_000)
+    draft_replies.send()
+    stub_env.join("default", timeout=60_000)
+    draft_replies.send()  # a second run (or a redelivery) adds nothing
+    stub_env.join("default", timeout=60_000)
+    engine = get_engine({"sqlalchemy.url": fresh_db_url})
+    with get_session_factory(engine)() as s:
+        drafts = s.execute(select(ReplyDraft.review_id)).scalars().all()
+        complaints = s.execute(select(func.count()).select_from(LedgerEntry)
+                               .where(LedgerEntry.review_id.is_not(None))).scalar_one()
+    engine.dispose()
+    assert drafts and len(drafts) == len(set(drafts))
+    assert len(drafts) >= complaints  # every complaint (plus mid/low ratings without one) has a draft
