@@ -291,9 +291,9 @@ def count_reviews(url: str) -> int:
 
 
 def migrate(url: str) -> None:
-    env = dict(os.environ, FEEDBACK_DB_URL=url)
-    subprocess.run([sys.executable, "-m", "feedback.cli", "--config", str(REPO / "development.ini"), "db", "upgrade"],
-                   check=True, env=env, cwd=REPO, capture_output=True)
+    from feedback.cli.db import upgrade_url
+
+    upgrade_url(url)
 
 
 def fresh_database(backend: str, args) -> str:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from feedback.cli.db import upgrade_url
 from feedback.importing import import_file, run_import  # noqa: E402
 from feedback.models import get_engine, get_session_factory  # noqa: E402
 
@@ -78,17 +79,7 @@ def make_file(path: Path, rows: int) -> str:
     return "corpus" if CORPUS.exists() else "templates"
 
 
-def migrate(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(REPO / "development.ini"))
-    cfg.attributes["skip_logging"] = True
-    engine = get_engine({"sqlalchemy.url": url})
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
-    engine.dispose()
+migrate = upgrade_url  # feedback.cli.db: the one migration helper
 
 
 def fresh_database(backend: str, tmp: Path):

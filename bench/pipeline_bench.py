@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("FEEDBACK_BROKER", "stub")  # this process only sweeps; set per run below
 
+from feedback.cli.db import upgrade_url
 from feedback.models import (  # noqa: E402
     Batch,
     Order,
@@ -83,17 +84,7 @@ format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
 """
 
 
-def migrate(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(REPO / "development.ini"))
-    cfg.attributes["skip_logging"] = True
-    engine = get_engine({"sqlalchemy.url": url})
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
-    engine.dispose()
+migrate = upgrade_url  # feedback.cli.db: the one migration helper
 
 
 def populate(url: str, n: int, seed: int = 7) -> None:

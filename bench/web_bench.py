@@ -34,6 +34,7 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from feedback.cli.db import upgrade_url
 from feedback.models import (  # noqa: E402
     Classification,
     LedgerCategory,
@@ -59,10 +60,7 @@ def log(*a):
     print(*a, flush=True)
 
 
-def migrate(url: str) -> None:
-    env = {**os.environ, "FEEDBACK_DB_URL": url}
-    subprocess.run([str(REPO / ".venv/bin/feedback"), "db", "upgrade"], cwd=REPO, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+migrate = upgrade_url  # feedback.cli.db: the one migration helper
 
 
 def seed(url: str, n: int, chunk: int = 5000) -> None:

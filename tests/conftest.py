@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from feedback.cli.db import upgrade_url
 from feedback.models import get_engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,17 +33,7 @@ def _unavailable(what: str, why: str):
     pytest.skip(f"{what} not reachable: {why}")
 
 
-def migrate(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(REPO_ROOT / "development.ini"))
-    cfg.attributes["skip_logging"] = True
-    engine = get_engine({"sqlalchemy.url": url})
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
-    engine.dispose()
+migrate = upgrade_url  # feedback.cli.db: the one migration helper
 
 
 def _pg_admin():

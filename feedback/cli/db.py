@@ -1,11 +1,17 @@
 """`feedback db upgrade|downgrade|check`: Alembic, driven by the same ini as the app."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command
 from alembic.config import Config
 
+from ..models import get_engine
 from . import AppContext, cli, pass_app
+
+# The checkout's own ini: its [alembic] section locates the migrations.
+DEFAULT_INI = Path(__file__).resolve().parents[2] / "development.ini"
 
 
 def alembic_config(app: AppContext) -> Config:
@@ -20,6 +26,19 @@ def upgrade(app: AppContext, revision: str = "heads") -> None:
     with app.engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+def upgrade_url(url: str, revision: str = "heads") -> None:
+    """Migrate the database at `url` (tests and benchmarks make scratch databases with it)."""
+    cfg = Config(str(DEFAULT_INI))  # only its [alembic] section is used
+    cfg.attributes["skip_logging"] = True
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
 
 
 @cli.group()
