@@ -28,7 +28,7 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from feedback.cli.db import upgrade_url
+from feedback.cli.db import upgrade_url  # noqa: E402
 from feedback.importing import import_file, run_import  # noqa: E402
 from feedback.models import get_engine, get_session_factory  # noqa: E402
 

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("FEEDBACK_BROKER", "stub")  # this process only sweeps; set per run below
 
-from feedback.cli.db import upgrade_url
+from feedback.cli.db import upgrade_url  # noqa: E402
 from feedback.models import (  # noqa: E402
     Batch,
     Order,
