@@ -14,6 +14,7 @@ import numpy as np
 
 from .base import CATEGORIES, LABELS
 from .lexicon import LexiconAnalysis
+from .tfidf import fit_per_label
 
 
 def lexicon_features(a: LexiconAnalysis) -> list[float]:
@@ -61,23 +62,11 @@ class Stacker:
 
 
 def fit_stacker(X: np.ndarray, y: np.ndarray, C: float = 0.5, seed: int = 0) -> Stacker:
-    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
-
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale = np.maximum(scale, 0.05)
     Z = np.clip((X - mean) / scale, -10, 10)
-    coef = np.zeros((y.shape[1], X.shape[1]), dtype=np.float32)
-    intercept = np.zeros(y.shape[1], dtype=np.float32)
-    for j in range(y.shape[1]):
-        pos = int(y[:, j].sum())
-        if pos == 0 or pos == len(y):
-            intercept[j] = 8.0 if pos else -8.0
-            continue
-        lr = LogisticRegression(C=C, max_iter=5000, random_state=seed)
-        lr.fit(Z, y[:, j])
-        coef[j] = lr.coef_[0]
-        intercept[j] = lr.intercept_[0]
+    coef, intercept = fit_per_label(Z, y, C=C, seed=seed, max_iter=5000)
     return Stacker(coef, intercept, mean, scale, {lab: 0.5 for lab in LABELS})
 
 

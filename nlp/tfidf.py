@@ -47,7 +47,6 @@ def fit(texts: list[str], y: np.ndarray, C: float = 8.0, min_df: int = 2, seed: 
         balanced: bool = True) -> "TfidfModel":
     """``texts`` must be normalized already. Labels with one class only get a constant model."""
     from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     vec = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, lowercase=False, min_df=min_df,
                           sublinear_tf=True, dtype=np.float64, max_features=max_features)
@@ -55,6 +54,17 @@ def fit(texts: list[str], y: np.ndarray, C: float = 8.0, min_df: int = 2, seed: 
     vocab = [None] * len(vec.vocabulary_)
     for term, idx in vec.vocabulary_.items():
         vocab[idx] = term
+    coef, intercept = fit_per_label(X, y, C=C, seed=seed, max_iter=2000,
+                                    class_weight="balanced" if balanced else None)
+    return TfidfModel(vocab, vec.idf_.astype(np.float32), coef, intercept, labels)
+
+
+def fit_per_label(X, y: np.ndarray, *, C: float, seed: int, max_iter: int,
+                  class_weight: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One binary logistic regression per label column of ``y``; a label that is all 0 or all 1
+    gets a saturated intercept instead. Returns (coef [labels x features], intercept [labels])."""
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
     coef = np.zeros((y.shape[1], X.shape[1]), dtype=np.float32)
     intercept = np.zeros(y.shape[1], dtype=np.float32)
     for j in range(y.shape[1]):
@@ -62,12 +72,11 @@ def fit(texts: list[str], y: np.ndarray, C: float = 8.0, min_df: int = 2, seed: 
         if pos == 0 or pos == len(y):
             intercept[j] = 8.0 if pos else -8.0
             continue
-        lr = LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=2000,
-                                random_state=seed)
+        lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, random_state=seed)
         lr.fit(X, y[:, j])
         coef[j] = lr.coef_[0]
         intercept[j] = lr.intercept_[0]
-    return TfidfModel(vocab, vec.idf_.astype(np.float32), coef, intercept, labels)
+    return coef, intercept
 
 
 class TfidfModel:

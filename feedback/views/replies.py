@@ -131,15 +131,20 @@ def reply_edit(request):
     return _back(request, draft)
 
 
-@view_config(route_name="replies.approve", request_method="POST", permission="reply")
-def reply_approve(request):
+def _act(request, action, success):
+    """One workflow step on one draft: call the service, flash the outcome, go back."""
     draft = _draft_or_404(request)
     try:
-        ReplyService(request.dbsession).approve(draft, request.user)
-        request.session.flash(f"回复 #{draft.id} 已批准，编辑距离 {draft.edit_distance} 字。", "success")
+        action(ReplyService(request.dbsession), draft, request.user)
+        request.session.flash(success(draft), "success")
     except ReplyError as exc:
         request.session.flash(str(exc), "error")
     return _back(request, draft)
+
+
+@view_config(route_name="replies.approve", request_method="POST", permission="reply")
+def reply_approve(request):
+    return _act(request, ReplyService.approve, lambda d: f"回复 #{d.id} 已批准，编辑距离 {d.edit_distance} 字。")
 
 
 @view_config(route_name="replies.batch_approve", request_method="POST", permission="reply")
@@ -164,35 +169,17 @@ def reply_batch_approve(request):
 
 @view_config(route_name="replies.hold", request_method="POST", permission="reply")
 def reply_hold(request):
-    draft = _draft_or_404(request)
-    try:
-        ReplyService(request.dbsession).hold(draft, request.user)
-        request.session.flash(f"回复 #{draft.id} 已搁置，等待管理员审批。", "success")
-    except ReplyError as exc:
-        request.session.flash(str(exc), "error")
-    return _back(request, draft)
+    return _act(request, ReplyService.hold, lambda d: f"回复 #{d.id} 已搁置，等待管理员审批。")
 
 
 @view_config(route_name="replies.post", request_method="POST", permission="reply")
 def reply_post(request):
-    draft = _draft_or_404(request)
-    try:
-        ReplyService(request.dbsession).mark_posted(draft, request.user)
-        request.session.flash(f"回复 #{draft.id} 已标记为已发布。", "success")
-    except ReplyError as exc:
-        request.session.flash(str(exc), "error")
-    return _back(request, draft)
+    return _act(request, ReplyService.mark_posted, lambda d: f"回复 #{d.id} 已标记为已发布。")
 
 
 @view_config(route_name="replies.regenerate", request_method="POST", permission="reply")
 def reply_regenerate(request):
-    draft = _draft_or_404(request)
-    try:
-        ReplyService(request.dbsession).regenerate(draft, request.user)
-        request.session.flash("已按当前模板和分类重新生成草稿。", "success")
-    except ReplyError as exc:
-        request.session.flash(str(exc), "error")
-    return _back(request, draft)
+    return _act(request, ReplyService.regenerate, lambda d: "已按当前模板和分类重新生成草稿。")
 
 
 @view_config(route_name="replies.export", permission="reply")
