@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -45,6 +46,7 @@ from feedback.models import (  # noqa: E402
     get_engine,
 )
 from feedback.services.accounts import create_user  # noqa: E402
+from feedback.services import ledger_counts  # noqa: E402
 from feedback.services.departments import ensure_departments  # noqa: E402
 
 CATEGORIES = ("taste", "freshness", "logistics", "quality", "service", "price", "other")
@@ -106,6 +108,9 @@ def seed(url: str, n: int, chunk: int = 5000) -> None:
             conn.execute(sa.insert(LedgerCategory), cats)
             if lo % 50000 == 0:
                 log(f"  seeded {lo + len(reviews):,} / {n:,}")
+    with Session(engine) as session, session.begin():
+        # entries were bulk-inserted behind the ledger builder's back: recount the weekly table
+        log(f"  weekly counts: {ledger_counts.rebuild(session):,} rows")
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("reviews", "classifications", "ledger_entries", "ledger_categories"):
@@ -115,7 +120,6 @@ def seed(url: str, n: int, chunk: int = 5000) -> None:
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    from sqlalchemy.orm import Session
     with Session(engine) as session, session.begin():
         depts = ensure_departments(session)
         create_user(session, "bench", PASSWORD, "manager")
@@ -269,6 +273,10 @@ def main():
         if fresh:
             migrate(url)
             seed(url, args.reviews)
+        else:
+            t0 = time.perf_counter()
+            migrate(url)  # a reused database gets the newer migrations (and their backfills)
+            log(f"  migrated in {time.perf_counter() - t0:.1f} s")
         server = start_server(url, args.port)
         try:
             client = Client(f"http://127.0.0.1:{args.port}")

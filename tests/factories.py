@@ -18,6 +18,7 @@ from feedback.models import (
     Ticket,
 )
 from feedback.services.departments import ensure_departments
+from feedback.services.ledger_counts import CountTracker
 
 _seq = itertools.count(1)
 
@@ -80,6 +81,8 @@ def ledger_entry(session, *, occurred_at=None, categories=("freshness",), food_s
         ticket_obj = ticket(session, text=text, platform=platform, sku=sku, opened_at=occurred_at)
     year, week, _ = occurred_at.isocalendar()
     cats = list(categories) or ["other"]
+    counts = CountTracker(session, LedgerEntry.review_id == review_obj.id if review_obj is not None
+                          else LedgerEntry.ticket_id == ticket_obj.id)  # as the ledger builder does
     entry = LedgerEntry(
         review_id=review_obj.id if review_obj is not None else None,
         ticket_id=ticket_obj.id if ticket_obj is not None else None,
@@ -93,7 +96,7 @@ def ledger_entry(session, *, occurred_at=None, categories=("freshness",), food_s
     )
     entry.categories = [LedgerCategory(category=c) for c in cats]
     session.add(entry)
-    session.flush()
+    counts.finish()
     return entry
 
 

@@ -75,7 +75,7 @@ def cli(ctx, config_path):
 
 def _register():
     from . import db  # noqa: F401  (each module adds its commands to `cli`)
-    for name in ("imports", "run", "demo", "users", "workers", "exports", "replies"):
+    for name in ("imports", "run", "demo", "users", "workers", "exports", "replies", "ledger"):
         with contextlib.suppress(ModuleNotFoundError):
             __import__(f"{__name__}.{name}")
 

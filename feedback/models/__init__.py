@@ -14,7 +14,7 @@ from .classification import CATEGORIES, Classification, LabelCorrection  # noqa:
 from .exports import ExportJob  # noqa: F401
 from .feedback_items import Review, Ticket  # noqa: F401
 from .imports import ImportBatch, RejectedRow  # noqa: F401
-from .ledger import LedgerCategory, LedgerEntry  # noqa: F401
+from .ledger import LedgerCategory, LedgerEntry, LedgerWeekCount  # noqa: F401
 from .meta import Base  # noqa: F401
 from .orders import Order  # noqa: F401
 from .outbox import OutboxJob  # noqa: F401

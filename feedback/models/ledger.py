@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, utcnow
 
 LEDGER_STATUSES = ("new", "confirmed", "not_complaint")
+# The statuses that are complaints: counted on the ledger page, in exports and root-cause grouping.
+COUNTED_STATUSES = ("new", "confirmed")
 
 
 class LedgerEntry(Base):
@@ -62,3 +64,22 @@ class LedgerCategory(Base):
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
 
     entry: Mapped[LedgerEntry] = relationship(back_populates="categories")
+
+
+# Dimensions kept in ledger_week_counts ("all" has one row per week and status, value "").
+WEEK_COUNT_DIMENSIONS = ("all", "category", "sku", "carrier", "warehouse", "platform")
+
+
+class LedgerWeekCount(Base):
+    """Ledger entries per ISO week, status and value of one dimension (NULL stored as ""):
+    the ledger page's counts and trend without reading every entry. Kept equal to a GROUP BY over
+    ledger_entries/ledger_categories by feedback.services.ledger_counts, in the same transaction as
+    every change of an entry; `feedback ledger recount` checks or rebuilds it."""
+
+    __tablename__ = "ledger_week_counts"
+
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # "2024-W09": sorts as text
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,8 @@ Two parts:
   carrier, region, platform, rating, ISO week, month). Idempotent: running it twice for the same
   ids changes nothing the second time. A text that is no longer a complaint keeps its entry with
   status ``not_complaint`` (history and task evidence stay intact); a manager's latest
-  ``LabelCorrection`` wins over the classifier.
+  ``LabelCorrection`` wins over the classifier. The weekly count table (ledger_week_counts) follows
+  every change in the same transaction (feedback.services.ledger_counts).
 
 * ``LedgerQuery`` (used by the web UI and exports): filtered, keyset-paginated listing, counts by
   a dimension, complaint rates per 1,000 orders where order volume is known, and week-over-week
@@ -48,7 +49,8 @@ from ..models import (
     Ticket,
 )
 from ..models.classification import CATEGORIES
-from ..models.ledger import LEDGER_STATUSES
+from ..models.ledger import COUNTED_STATUSES, LEDGER_STATUSES
+from .ledger_counts import CountTracker
 from .workflow_config import WorkflowConfig
 
 # Dimensions the UI may count or rate by, and the ledger column for each.
@@ -110,7 +112,7 @@ def _parse_date(name: str, value: str | None) -> dt.date | None:
 
 @dataclasses.dataclass
 class LedgerFilters:
-    """All filters are optional; ``status`` None means "every status except not_complaint"."""
+    """All filters are optional; ``status`` None means the complaints (COUNTED_STATUSES)."""
 
     category: str | None = None
     sku: str | None = None
@@ -203,7 +205,7 @@ class LedgerFilters:
         if self.status:
             c.append(LedgerEntry.status == self.status)
         else:
-            c.append(LedgerEntry.status != "not_complaint")
+            c.append(LedgerEntry.status.in_(COUNTED_STATUSES))
         return c
 
 
@@ -419,17 +421,20 @@ class LedgerBuilder:
         """Create/update/retire the ledger entries of these items. Returns the entries that are
         complaints after the sync (the input of root-cause grouping)."""
         complaints: list[LedgerEntry] = []
+        trackers = []
         for kind, model, ids in (("review", Review, sorted(set(review_ids))),
                                  ("ticket", Ticket, sorted(set(ticket_ids)))):
             if not ids:
                 continue
+            fk = LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id
+            # the weekly counts follow these entries (locked first, so nobody changes them meanwhile)
+            trackers.append(CountTracker(self.session, fk.in_(ids)))
             verdicts = self._verdicts(kind, ids)
             items = self.session.execute(select(model).where(model.id.in_(ids))).scalars().all()
             orders = self._orders(items)
             product_ids = {i.product_id for i in items if i.product_id}
             products = {p.id: p for p in self.session.execute(
                 select(Product).where(Product.id.in_(product_ids))).scalars()} if product_ids else {}
-            fk = LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id
             existing = {getattr(e, kind + "_id"): e for e in self.session.execute(
                 select(LedgerEntry).where(fk.in_(ids)).options(selectinload(LedgerEntry.categories))
             ).scalars()}
@@ -454,6 +459,8 @@ class LedgerBuilder:
                         self._fill(entry, item, kind, verdict, orders.get(item.id), products.get(item.product_id))
                 complaints.append(entry)
         self.session.flush()
+        for tracker in trackers:
+            tracker.finish()
         return complaints
 
     def _fill(self, entry: LedgerEntry, item, kind: str, verdict: Verdict, order: Order | None,

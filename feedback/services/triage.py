@@ -45,6 +45,7 @@ from ..models import (
 from ..models.ledger import LEDGER_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
+from .ledger_counts import track_ids
 
 CATEGORY_LABELS = {
     "taste": "口味口感", "freshness": "新鲜度/日期", "logistics": "物流配送", "quality": "品质/包装/规格",
@@ -509,6 +510,7 @@ class TriageService:
     def _update_ledger(self, entry_ids: list[int], complaint: bool, categories: list[str] | None,
                        food_safety: bool | None, scores: dict | None = None) -> None:
         """Write the corrected labels onto the ledger rows (status confirmed / not_complaint)."""
+        counts = track_ids(self.session, entry_ids)
         values: dict = {"status": "confirmed" if complaint else "not_complaint", "updated_at": utcnow()}
         if categories is not None:
             if categories:
@@ -521,6 +523,7 @@ class TriageService:
             self.session.execute(delete(LedgerCategory).where(LedgerCategory.entry_id.in_(entry_ids)))
             self.session.execute(insert(LedgerCategory), [
                 {"entry_id": i, "category": c} for i in entry_ids for c in categories])
+        counts.finish()
         self.session.expire_all()
 
     # bulk
@@ -546,6 +549,7 @@ class TriageService:
         return self._attach(self._manual_task(dept, user), ids, user)
 
     def _bulk_label(self, action: str, user: User, ids: list[int]) -> int:
+        counts = track_ids(self.session, ids)
         rows = self.session.execute(
             select(LedgerEntry.id, LedgerEntry.review_id, LedgerEntry.ticket_id, LedgerEntry.primary_category,
                    LedgerEntry.food_safety).where(LedgerEntry.id.in_(ids))
@@ -587,7 +591,7 @@ class TriageService:
             self.session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(entry_ids))
                                  .values(status="not_complaint", updated_at=now)
                                  .execution_options(synchronize_session=False))
-        self.session.flush()
+        counts.finish()
         for cls in cls_by.values():  # a bulk action over a whole filter must not pile up objects
             self.session.expunge(cls)
         return len(entry_ids)

@@ -1,5 +1,6 @@
 """The negative-review ledger page (中差评明细表): filters, counts, trend, keyset-paginated rows.
-Queries are feedback.services.ledger.LedgerQuery's."""
+Rows from feedback.services.ledger.LedgerQuery; counts, total and trend from
+feedback.services.ledger_stats.LedgerStats (the weekly count table where the filters allow)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,7 +51,7 @@ def ledger_list(request):
         params["period"] = "all"
     return {
         "filters": filters, "params": params, "page": page, "first_page": after is None, "texts": texts,
-        "total": q.total(filters),
+        "total": stats.total(filters),
         "by_category": stats.counts(filters, by="category"), "whole_period": whole_period,
         "by_sku": stats.counts(filters, by="sku"),
         "by_carrier": stats.counts(filters, by="carrier"),

@@ -16,6 +16,7 @@ from feedback.models import (
 )
 from feedback.services.accounts import create_user
 from feedback.services.departments import ensure_departments
+from feedback.services.ledger_counts import CountTracker
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)
@@ -51,6 +52,7 @@ def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, cat
         scores=scores or {c: 0.9 for c in cats}, evidence=evidence if evidence is not None else {},
         confidence=confidence, low_confidence=low_confidence))
     year, week, _ = occurred_at.isocalendar()
+    counts = CountTracker(session, LedgerEntry.review_id == review.id)  # as the ledger builder does
     entry = LedgerEntry(review_id=review.id, platform=platform, sku=sku, product_name="测试商品", batch_code=batch,
                         carrier=carrier, warehouse="杭州仓", rating_stars=rating, rating_level="bad",
                         primary_category=cats[0] if cats else "other", food_safety=food_safety,
@@ -58,7 +60,7 @@ def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, cat
                         status=status)
     entry.categories = [LedgerCategory(category=c) for c in cats]
     session.add(entry)
-    session.flush()
+    counts.finish()
     return entry
 
 
