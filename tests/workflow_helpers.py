@@ -70,7 +70,8 @@ def savepoint_factory(session: Session):
 
 class FakeClassifier:
     """A deterministic stand-in with the nlp contract's shape (for tests that must not depend on
-    the lexicon's wording). Text markers: 'FS' food safety, 'FRESH', 'LOG', 'SERV', 'TASTE'."""
+    the lexicon's wording). Text markers: 'FS' food safety, 'FRESH', 'LOG', 'SERV', 'TASTE';
+    'UNSURE' (without another marker): not a complaint, low confidence, best score taste 0.4."""
 
     version = "fake-1"
 
@@ -82,9 +83,11 @@ class FakeClassifier:
             t = it["text"]
             cats = [c for c, m in (("freshness", "FRESH"), ("logistics", "LOG"), ("service", "SERV"),
                                    ("taste", "TASTE")) if m in t]
+            complaint = bool(cats) or "FS" in t
+            unsure = "UNSURE" in t and not complaint
             out.append(SimpleNamespace(
-                id=it["id"], complaint=bool(cats) or "FS" in t, categories=cats or (["quality"] if "FS" in t else []),
-                food_safety="FS" in t, scores={c: 0.9 for c in cats},
+                id=it["id"], complaint=complaint, categories=cats or (["quality"] if "FS" in t else []),
+                food_safety="FS" in t, scores={"taste": 0.4, "price": 0.1} if unsure else {c: 0.9 for c in cats},
                 evidence={c: [t.split()[-1]] for c in cats}, sources={c: "fake" for c in cats},
-                confidence=0.9, low_confidence=False, model=self.version, error=None))
+                confidence=0.45 if unsure else 0.9, low_confidence=unsure, model=self.version, error=None))
         return out

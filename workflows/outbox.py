@@ -19,10 +19,10 @@ import datetime as dt
 import logging
 
 import dramatiq
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from feedback.models import Classification, LedgerEntry, OutboxJob, Review, Ticket
+from feedback.models import Classification, LabelCorrection, LedgerEntry, OutboxJob, Review, Ticket
 from feedback.models.meta import utcnow
 from feedback.services.outbox import add_job, request_classification
 from feedback.services.workflow_config import WorkflowConfig
@@ -105,10 +105,19 @@ def _unclassified(session: Session, model, col, cutoff: dt.datetime, limit: int)
     return list(session.execute(stmt).scalars())
 
 
+def _needs_entry(subject, corrected_subject):
+    """A classification that must have a ledger entry: a complaint, or an unsure "not a complaint"
+    (low confidence, no manager's correction: LedgerBuilder gives it status ``unsure``). This also
+    brings in the unsure texts classified before that status existed."""
+    return or_(Classification.complaint.is_(True),
+               and_(Classification.low_confidence.is_(True),
+                    ~exists().where(corrected_subject == subject)))
+
+
 def sweep_pending_work(session: Session, config: WorkflowConfig | None = None,
                        now: dt.datetime | None = None, limit: int = 5000) -> int:
     """Add classification jobs for items that need one and have none in flight; add ledger jobs
-    for complaints without a ledger entry. Returns the jobs added (caller commits)."""
+    for complaints (and unsure texts) without a ledger entry. Returns the jobs added (caller commits)."""
     config = config or WorkflowConfig()
     now = now or utcnow()
     cutoff = now - dt.timedelta(seconds=config.pending_grace_seconds)
@@ -124,13 +133,13 @@ def sweep_pending_work(session: Session, config: WorkflowConfig | None = None,
     if "update_ledger" not in busy:
         missing = list(session.execute(
             select(Classification.review_id).where(
-                Classification.complaint.is_(True), Classification.review_id.is_not(None),
-                Classification.updated_at < cutoff,
+                _needs_entry(Classification.review_id, LabelCorrection.review_id),
+                Classification.review_id.is_not(None), Classification.updated_at < cutoff,
                 ~exists().where(LedgerEntry.review_id == Classification.review_id)).limit(limit)).scalars())
         missing_t = list(session.execute(
             select(Classification.ticket_id).where(
-                Classification.complaint.is_(True), Classification.ticket_id.is_not(None),
-                Classification.updated_at < cutoff,
+                _needs_entry(Classification.ticket_id, LabelCorrection.ticket_id),
+                Classification.ticket_id.is_not(None), Classification.updated_at < cutoff,
                 ~exists().where(LedgerEntry.ticket_id == Classification.ticket_id)).limit(limit)).scalars())
         if missing or missing_t:
             add_job(session, "update_ledger", {"review_ids": missing, "ticket_ids": missing_t})

@@ -8,9 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, utcnow
 
-LEDGER_STATUSES = ("new", "confirmed", "not_complaint")
+# new: a complaint (the classifier's word) not yet seen by a manager; unsure: the classifier said
+# "not a complaint" with low confidence, so a manager decides (issue 3: low confidence goes to
+# triage); confirmed: a manager confirmed or corrected it; not_complaint: closed.
+LEDGER_STATUSES = ("new", "unsure", "confirmed", "not_complaint")
 # The statuses that are complaints: counted on the ledger page, in exports and root-cause grouping.
 COUNTED_STATUSES = ("new", "confirmed")
+# Waiting for a manager: the triage queue's default.
+TRIAGE_STATUSES = ("new", "unsure")
 
 
 class LedgerEntry(Base):

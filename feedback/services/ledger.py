@@ -8,7 +8,9 @@ Two parts:
   carrier, region, platform, rating, ISO week, month). Idempotent: running it twice for the same
   ids changes nothing the second time. A text that is no longer a complaint keeps its entry with
   status ``not_complaint`` (history and task evidence stay intact); a manager's latest
-  ``LabelCorrection`` wins over the classifier. The weekly count table (ledger_week_counts) follows
+  ``LabelCorrection`` wins over the classifier. A text the classifier calls "not a complaint" with
+  low confidence (and no manager has decided) gets an entry with status ``unsure``: it shows in the
+  triage queue but in no count, export or root-cause task until a manager confirms it. The weekly count table (ledger_week_counts) follows
   every change in the same transaction (feedback.services.ledger_counts).
 
 * ``LedgerQuery`` (used by the web UI and exports): filtered, keyset-paginated listing, counts by
@@ -356,6 +358,20 @@ class Verdict:
     food_safety: bool
     scores: dict
     evidence: dict
+    low_confidence: bool = False  # the classifier's flag (a correction is never low-confidence)
+    corrected: bool = False  # a manager's LabelCorrection decided it
+
+    @property
+    def unsure(self) -> bool:
+        """"Not a complaint" said by the classifier with low confidence: a manager must decide."""
+        return not self.complaint and self.low_confidence and not self.corrected
+
+
+def guess_category(scores: dict) -> str:
+    """The best-scoring category of a text the classifier did not call a complaint ("other" if none
+    scored): what the triage row shows and what "confirm" keeps unless the manager changes it."""
+    best = max(CATEGORIES, key=lambda c: (float(scores.get(c, 0) or 0), -CATEGORIES.index(c)))
+    return best if float(scores.get(best, 0) or 0) > 0 else "other"
 
 
 def shelf_life_left(production: dt.date | None, expiry: dt.date | None,
@@ -380,13 +396,13 @@ class LedgerBuilder:
         for c in self.session.execute(select(Classification).where(subject.in_(ids))).scalars():
             out[getattr(c, column + "_id")] = Verdict(c.complaint, list(c.categories or []),
                                                       bool(c.food_safety), dict(c.scores or {}),
-                                                      dict(c.evidence or {}))
+                                                      dict(c.evidence or {}), bool(c.low_confidence))
         for lc in self.session.execute(
                 select(LabelCorrection).where(ccol.in_(ids)).order_by(LabelCorrection.id)).scalars():
             key = getattr(lc, column + "_id")
             prev = out.get(key)
             out[key] = Verdict(lc.complaint, list(lc.categories or []), bool(lc.food_safety),
-                               prev.scores if prev else {}, prev.evidence if prev else {})
+                               prev.scores if prev else {}, prev.evidence if prev else {}, corrected=True)
         return out
 
     def _orders(self, items) -> dict[int, Order]:
@@ -443,7 +459,7 @@ class LedgerBuilder:
                 entry = existing.get(item.id)
                 if verdict is None:
                     continue  # not classified yet
-                if not verdict.complaint:
+                if not verdict.complaint and not verdict.unsure:
                     if entry is not None and entry.status != "not_complaint":
                         entry.status = "not_complaint"
                     continue
@@ -453,10 +469,14 @@ class LedgerBuilder:
                         self._fill(entry, item, kind, verdict, orders.get(item.id), products.get(item.product_id))
                     self.session.add(entry)
                 else:
-                    if entry.status == "not_complaint":
-                        entry.status = "new"
                     with self.session.no_autoflush:
                         self._fill(entry, item, kind, verdict, orders.get(item.id), products.get(item.product_id))
+                if verdict.unsure:
+                    # in the triage queue, out of every count until a manager confirms it
+                    entry.status = "unsure"
+                    continue
+                if entry.status in ("not_complaint", "unsure") or entry.status is None:
+                    entry.status = "new"
                 complaints.append(entry)
         self.session.flush()
         for tracker in trackers:
@@ -481,7 +501,8 @@ class LedgerBuilder:
         else:
             occurred = item.opened_at or item.created_at
             stars, level = None, None
-        categories = [c for c in verdict.categories if c in CATEGORIES] or ["other"]
+        categories = [c for c in verdict.categories if c in CATEGORIES] or \
+            [guess_category(verdict.scores) if verdict.unsure else "other"]
         primary = max(categories, key=lambda c: (float(verdict.scores.get(c, 0) or 0), -categories.index(c)))
 
         values = dict(

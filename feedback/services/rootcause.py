@@ -40,6 +40,7 @@ from ..models import (
     TaskEvent,
     TaskEvidence,
 )
+from ..models.ledger import COUNTED_STATUSES
 from ..models.meta import utcnow
 from .departments import DEFAULT_ROUTES, ensure_departments
 from .notifications import queue_task_notifications
@@ -80,7 +81,7 @@ class Cause:
 
     def conditions(self) -> list:
         """SQL conditions selecting the ledger entries of this cause (complaints only)."""
-        c = [LedgerEntry.status != "not_complaint"]
+        c = [LedgerEntry.status.in_(COUNTED_STATUSES)]
         if self.category == FOOD_SAFETY:
             c.append(LedgerEntry.food_safety.is_(True))
         else:
@@ -180,7 +181,7 @@ class Grouper:
     def process(self, entries: list[LedgerEntry]) -> GroupingResult:
         """Group a batch: entries are bucketed by cause first, so each cause costs a handful of
         queries per batch, however many of its complaints the batch holds."""
-        entries = [e for e in entries if e.status != "not_complaint"]
+        entries = [e for e in entries if e.status in COUNTED_STATUSES]
         if not entries:
             return self.result
         self.session.flush()  # new entries need ids

@@ -1,12 +1,14 @@
 """Triage of complaints for review managers: the queue, one item, corrections, bulk actions.
 
 The queue is read from the ledger (one denormalized row per complaint, with platform, SKU,
-batch, carrier, rating and date already on it) joined to the current Classification. It is
-sorted by urgency: food safety first, then low model confidence, then newest. That order is
-served as three *tiers*, each read newest-first along the index
-ix_ledger_entries_triage (status, food_safety, occurred_at, id); the cursor is
-(tier, occurred_at, id), so every page is an index range scan that stops after `limit` rows —
-never OFFSET, whatever page the manager is on.
+batch, carrier, rating and date already on it) joined to the current Classification. By default
+it holds what waits for a manager (status ``pending`` = ``new`` complaints and ``unsure`` texts:
+the classifier said "not a complaint" with low confidence; those are in no count until confirmed).
+It is sorted by urgency: food safety first, then low model confidence (every unsure text is), then
+newest. That order is served as three *tiers*, each read newest-first along the index
+ix_ledger_entries_triage (status, food_safety, occurred_at, id), one range per status, merged;
+the cursor is (tier, occurred_at, id), so every page is a few index range scans that stop after
+`limit` rows — never OFFSET, whatever page the manager is on.
 
 Text search: LIKE on SQLite, ILIKE on PostgreSQL, always combined with the other filters and the
 indexed order, so a frequent word stops early; a rare word scans the review texts once (measured
@@ -42,7 +44,7 @@ from ..models import (
     Ticket,
     User,
 )
-from ..models.ledger import LEDGER_STATUSES
+from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
 from .ledger_counts import track_ids
@@ -52,7 +54,10 @@ CATEGORY_LABELS = {
     "service": "服务", "price": "价格", "other": "其他",
 }
 PLATFORM_LABELS = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "other": "其他"}
-STATUS_LABELS = {"new": "待分诊", "confirmed": "已确认", "not_complaint": "非投诉"}
+STATUS_LABELS = {"pending": "待分诊", "new": "新投诉", "unsure": "疑似投诉", "confirmed": "已确认",
+                 "not_complaint": "非投诉"}
+# The triage filter's statuses: "pending" (TRIAGE_STATUSES, the default), then each ledger status.
+FILTER_STATUSES = ("pending",) + LEDGER_STATUSES
 TIER_LABELS = {0: "食品安全", 1: "低置信度", 2: "普通"}
 BULK_ACTIONS = {
     "confirm": "确认分类",
@@ -84,7 +89,7 @@ class Filters:
     rating: str | None = None  # "1".."5" stars or good/neutral/bad
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    status: str | None = "new"  # None = every status
+    status: str | None = "pending"  # one of FILTER_STATUSES; None = every status
     conf_max: float | None = None  # model confidence at most
     food_safety: bool = False
     q: str | None = None
@@ -93,7 +98,7 @@ class Filters:
               "status", "conf_max", "food_safety", "q")
 
     @classmethod
-    def from_params(cls, params, default_status: str | None = "new") -> tuple[Filters, list[str]]:
+    def from_params(cls, params, default_status: str | None = "pending") -> tuple[Filters, list[str]]:
         """Parse query/form parameters; bad values are dropped and reported, never fatal."""
         errors: list[str] = []
         f = cls(status=default_status)
@@ -126,7 +131,7 @@ class Filters:
             status = text("status")
             if status in (None, "all"):
                 f.status = None
-            elif status in LEDGER_STATUSES:
+            elif status in FILTER_STATUSES:
                 f.status = status
             else:
                 errors.append(f"未知状态 (unknown status): {status}")
@@ -184,10 +189,18 @@ def _classification_exists(*conditions):
     )
 
 
-def filter_conditions(session: Session, f: Filters) -> list:
+def statuses_of(status: str | None) -> tuple[str, ...] | None:
+    """The ledger statuses a filter status stands for (None: every status)."""
+    if status is None:
+        return None
+    return TRIAGE_STATUSES if status == "pending" else (status,)
+
+
+def filter_conditions(session: Session, f: Filters, with_status: bool = True) -> list:
     conds = []
-    if f.status:
-        conds.append(LedgerEntry.status == f.status)
+    statuses = statuses_of(f.status)
+    if with_status and statuses:
+        conds.append(LedgerEntry.status.in_(statuses) if len(statuses) > 1 else LedgerEntry.status == statuses[0])
     if f.platform:
         conds.append(LedgerEntry.platform == f.platform)
     if f.sku:
@@ -248,10 +261,16 @@ def _text_condition(session: Session, q: str):
     return match(text_of)
 
 
-def _tier_condition(tier: int):
-    low = _classification_exists(Classification.low_confidence.is_(True))
+def _tier_condition(tier: int, status: str | None = None):
+    """The condition of one urgency tier within one ledger status (None: any status); None when
+    the tier is empty by definition. An ``unsure`` entry is low-confidence by definition (the
+    ledger builder gives that status only to low-confidence verdicts), so it needs no probe of
+    its classification and is never in the last tier."""
     if tier == 0:
         return LedgerEntry.food_safety.is_(True)
+    if status == "unsure":
+        return LedgerEntry.food_safety.is_(False) if tier == 1 else None
+    low = _classification_exists(Classification.low_confidence.is_(True))
     if tier == 1:
         return and_(LedgerEntry.food_safety.is_(False), low)
     return and_(LedgerEntry.food_safety.is_(False), ~low)
@@ -284,6 +303,8 @@ class Cursor:
 def entry_tier(session: Session, entry: LedgerEntry) -> int:
     if entry.food_safety:
         return 0
+    if entry.status == "unsure":
+        return 1
     cls = classification_for(session, entry)
     return 1 if cls is not None and cls.low_confidence else 2
 
@@ -317,31 +338,43 @@ class TriageService:
 
     def __init__(self, session: Session):
         self.session = session
+        self.skipped_unsure = 0  # entries a bulk attach/assign left out (unsure: confirm them first)
 
     # reading
 
-    def _tier_ids(self, base: list, tier: int, after: Cursor | None, limit: int, reverse: bool = False):
-        conds = base + [_tier_condition(tier)]
+    def _tier_ids(self, base: list, statuses: tuple[str, ...] | None, tier: int, after: Cursor | None,
+                  limit: int, reverse: bool = False) -> list[int]:
+        """Up to ``limit`` ids of one tier after the cursor, newest first (oldest first if
+        ``reverse``): one index range per status (the index leads with the status), merged."""
+        key = (LedgerEntry.occurred_at, LedgerEntry.id)
+        keyset = []
         if after is not None and after.tier == tier:
-            key = (LedgerEntry.occurred_at, LedgerEntry.id)
             if reverse:
-                conds.append(or_(key[0] > after.occurred_at, and_(key[0] == after.occurred_at, key[1] > after.id)))
+                keyset.append(or_(key[0] > after.occurred_at, and_(key[0] == after.occurred_at, key[1] > after.id)))
             else:
-                conds.append(or_(key[0] < after.occurred_at, and_(key[0] == after.occurred_at, key[1] < after.id)))
-        order = (LedgerEntry.occurred_at.asc(), LedgerEntry.id.asc()) if reverse else \
-            (LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
-        stmt = select(LedgerEntry.id).where(*conds).order_by(*order).limit(limit)
-        return list(self.session.execute(stmt).scalars())
+                keyset.append(or_(key[0] < after.occurred_at, and_(key[0] == after.occurred_at, key[1] < after.id)))
+        order = (key[0].asc(), key[1].asc()) if reverse else (key[0].desc(), key[1].desc())
+        found: list[tuple] = []
+        for status in statuses or (None,):
+            tier_cond = _tier_condition(tier, status)
+            if tier_cond is None:
+                continue
+            conds = base + keyset + [tier_cond] + ([LedgerEntry.status == status] if status else [])
+            stmt = select(LedgerEntry.occurred_at, LedgerEntry.id).where(*conds).order_by(*order).limit(limit)
+            found += [tuple(r) for r in self.session.execute(stmt)]
+        found.sort(reverse=not reverse)
+        return [i for _, i in found[:limit]]
 
     def page(self, f: Filters, cursor: Cursor | None = None, limit: int = 50, with_count: bool = True) -> Page:
         ids_tiers: list[tuple[int, int]] = []
         start_tier = cursor.tier if cursor else 0
-        base = filter_conditions(self.session, f)
+        base = filter_conditions(self.session, f, with_status=False)
+        statuses = statuses_of(f.status)
         for tier in range(start_tier, 3):
             need = limit + 1 - len(ids_tiers)
             if need <= 0:
                 break
-            ids_tiers += [(i, tier) for i in self._tier_ids(base, tier, cursor, need)]
+            ids_tiers += [(i, tier) for i in self._tier_ids(base, statuses, tier, cursor, need)]
         more = len(ids_tiers) > limit
         ids_tiers = ids_tiers[:limit]
         rows = self._load_rows(ids_tiers)
@@ -355,9 +388,9 @@ class TriageService:
         """The id of the next (+1) or previous (-1) entry of the queue, from this one."""
         here = Cursor(entry_tier(self.session, entry), entry.occurred_at, entry.id)
         tiers = range(here.tier, 3) if direction > 0 else range(here.tier, -1, -1)
-        base = filter_conditions(self.session, f)
+        base = filter_conditions(self.session, f, with_status=False)
         for tier in tiers:
-            ids = self._tier_ids(base, tier, here, 1, reverse=direction < 0)
+            ids = self._tier_ids(base, statuses_of(f.status), tier, here, 1, reverse=direction < 0)
             if ids:
                 return ids[0]
         return None
@@ -618,7 +651,15 @@ class TriageService:
         present = set(self.session.execute(
             select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id,
                                                        TaskEvidence.ledger_entry_id.in_(ids))).scalars())
-        existing = set(self.session.execute(select(LedgerEntry.id).where(LedgerEntry.id.in_(ids))).scalars())
+        # an unsure text is no complaint until a manager confirms it: it is not task evidence yet
+        existing, unsure = set(), 0
+        for entry_id, status in self.session.execute(
+                select(LedgerEntry.id, LedgerEntry.status).where(LedgerEntry.id.in_(ids))):
+            if status == "unsure":
+                unsure += 1
+            else:
+                existing.add(entry_id)
+        self.skipped_unsure += unsure
         new = sorted(existing - present)
         if new:
             now = utcnow()

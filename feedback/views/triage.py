@@ -9,13 +9,13 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import CATEGORIES, PLATFORMS, Department, LedgerEntry, RootCauseTask
-from ..models.ledger import LEDGER_STATUSES
 from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..services.outbox import add_job
 from ..services.tasks import STATUS_NAMES as TASK_STATUS_NAMES
 from ..services.triage import (
     BULK_ACTIONS,
     CATEGORY_LABELS,
+    FILTER_STATUSES,
     PLATFORM_LABELS,
     STATUS_LABELS,
     TIER_LABELS,
@@ -32,7 +32,7 @@ PAGE_SIZE = 50
 def _common(request) -> dict:
     return {
         "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,
-        "platform_labels": PLATFORM_LABELS, "statuses": LEDGER_STATUSES, "status_labels": STATUS_LABELS,
+        "platform_labels": PLATFORM_LABELS, "statuses": FILTER_STATUSES, "status_labels": STATUS_LABELS,
         "tier_labels": TIER_LABELS, "bulk_actions": BULK_ACTIONS, "task_status_names": TASK_STATUS_NAMES,
     }
 
@@ -118,6 +118,8 @@ def entry_correct(request):
                             food_safety=request.POST.get("food_safety") in ("1", "on"))
             msg = f"#{entry.id} 的更正已保存，将用于模型再训练。"
         elif action == "assign":
+            if entry.status == "unsure":
+                raise TriageError("疑似投诉请先确认为投诉，再分派 (confirm it as a complaint first)")
             dept = request.POST.get("department_id", "")
             n = service.bulk("assign", request.user, [entry.id], department_id=int(dept) if dept.isdigit() else None)
             msg = f"#{entry.id} 已分派给部门。" if n else f"#{entry.id} 已在该部门的任务中。"
@@ -197,7 +199,10 @@ def triage_bulk(request):
         return HTTPSeeOther(back)
     if action in ("confirm", "not_complaint"):
         _enqueue_ledger_rebuild(request, touched_r, touched_t)
-    request.session.flash(f"批量操作「{BULK_ACTIONS[action]}」已完成：{done} 条。", "success")
+    msg = f"批量操作「{BULK_ACTIONS[action]}」已完成：{done} 条。"
+    if service.skipped_unsure:
+        msg += f"另有 {service.skipped_unsure} 条疑似投诉未关联：请先确认为投诉。"
+    request.session.flash(msg, "success")
     return HTTPSeeOther(back)
 
 

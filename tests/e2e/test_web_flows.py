@@ -30,7 +30,11 @@ def _seed(session_factory):
                              occurred_at=now - dt.timedelta(hours=10 + i)) for i in range(12)]
         task = wf.task(s, "qc", entries=[fs], title="月饼批次 B2026-09 异物/发霉", category="quality",
                        sku="SKU-MOON")
-        return {"fs": fs.id, "low": low.id, "bulk": [b.id for b in bulk], "task": task.id}
+        # the classifier said "not a complaint", unsure: in the queue, in no count until confirmed
+        unsure = wf.complaint(s, "还行吧，就是有点甜", categories=["taste"], complaint=False, low_confidence=True,
+                              confidence=0.45, status="unsure", sku="SKU-HMM", carrier="中通",
+                              occurred_at=now - dt.timedelta(hours=3))
+        return {"fs": fs.id, "low": low.id, "bulk": [b.id for b in bulk], "task": task.id, "unsure": unsure.id}
 
 
 def _login(page, base, username):
@@ -92,11 +96,23 @@ def test_manager_triage_correct_and_bulk_confirm(live_server, page, shot):
     with sf() as s:
         assert {e.status for e in s.execute(select(LedgerEntry).where(LedgerEntry.id.in_(ids["bulk"]))).scalars()} == {"confirmed"}
 
-    # the ledger page renders its chart and counts
+    # a low-confidence "not a complaint": outside the ledger counts until the manager confirms it
+    page.goto(base + "/ledger")
+    assert "SKU-HMM" not in page.locator("#by-sku").inner_text()
+    page.goto(base + "/triage?status=unsure")
+    row = page.locator(f"tr[data-id='{ids['unsure']}']")
+    assert "疑似投诉" in row.inner_text()
+    shot("06-unsure-in-queue")
+    row.locator("button[value=confirm]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(f"tr[data-id='{ids['unsure']}']").count() == 0
+
+    # the ledger page renders its chart and counts (the confirmed text among them)
     page.goto(base + "/ledger")
     assert page.locator("svg.chart").count() == 1
     assert "SKU-BOX" in page.locator("#by-sku").inner_text()
-    shot("06-ledger")
+    assert "SKU-HMM" in page.locator("#by-sku").inner_text()
+    shot("07-ledger")
     assert not page.problems, page.problems  # no CSP violations, no script errors
 
 

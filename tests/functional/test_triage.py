@@ -297,3 +297,74 @@ def test_bulk_over_a_filter_enqueues_resyncs_in_chunks(testapp, dbsession):
                              .order_by(OutboxJob.id)).scalars().all()
     assert [len(j.payload["review_ids"]) for j in jobs] == [500, 1]
     assert sorted(i for j in jobs for i in j.payload["review_ids"]) == sorted(e.review_id for e in made)
+
+
+def _unsure(dbsession, text="还行吧，一般般", **kw):
+    """A low-confidence "not a complaint", as the ledger builder files it (status unsure)."""
+    kw.setdefault("categories", ["taste"])
+    return wf.complaint(dbsession, text, complaint=False, low_confidence=True, confidence=0.45,
+                        status="unsure", **kw)
+
+
+def test_unsure_texts_wait_in_the_queue_outside_the_ledger_counts(testapp, dbsession):
+    _manager(testapp, dbsession)
+    now = dt.datetime.now().replace(microsecond=0)
+    plain = wf.complaint(dbsession, "物流太慢", categories=["logistics"], sku="SKU-U", occurred_at=now)
+    unsure = _unsure(dbsession, sku="SKU-U", occurred_at=now - dt.timedelta(days=2))
+    page = testapp.get("/triage", {"sku": "SKU-U"})
+    assert _queue_ids(page) == [unsure.id, plain.id]  # low confidence before newest
+    row = page.html.select_one(f"tr[data-id='{unsure.id}']")
+    assert "疑似投诉" in row.text and "低置信度" in row.text and "是投诉" in row.text
+    assert page.html.select_one("#f-status option[selected]")["value"] == "pending"
+    assert _queue_ids(testapp.get("/triage", {"sku": "SKU-U", "status": "new"})) == [plain.id]
+    assert _queue_ids(testapp.get("/triage", {"sku": "SKU-U", "status": "unsure"})) == [unsure.id]
+    cats = testapp.get("/ledger", {"sku": "SKU-U"}).html.select_one("#by-category").text
+    assert "口味" not in cats and "物流配送" in cats
+    assert "还行吧" not in testapp.get("/ledger", {"sku": "SKU-U"}).text
+    assert "还行吧" in testapp.get("/ledger", {"sku": "SKU-U", "status": "unsure"}).text  # on request
+
+    # the row's "是投诉" button confirms it: a complaint now, counted on the ledger page
+    res = page.forms[f"rowform-{unsure.id}"].submit("action", value="confirm", status=303)
+    assert "/triage" in res.location
+    dbsession.refresh(unsure)
+    assert unsure.status == "confirmed" and [c.category for c in unsure.categories] == ["taste"]
+    corr = dbsession.execute(select(LabelCorrection).where(LabelCorrection.review_id == unsure.review_id)).scalar_one()
+    assert corr.complaint and corr.categories == ["taste"] and corr.previous["complaint"] is False
+    assert "口味" in testapp.get("/ledger", {"sku": "SKU-U"}).html.select_one("#by-category").text
+    assert _queue_ids(testapp.get("/triage", {"sku": "SKU-U"})) == [plain.id]
+
+
+def test_unsure_detail_asks_the_manager_and_cannot_be_assigned_yet(testapp, dbsession):
+    _manager(testapp, dbsession)
+    wf.departments(dbsession)
+    e = _unsure(dbsession, sku="SKU-UD")
+    page = testapp.get(f"/entries/{e.id}")
+    assert page.html.select_one("#unsure-note") is not None
+    form = page.forms["correct-form"]
+    assert form["complaint"].value == "1"  # saving the ticked categories confirms it
+    assert "确认为投诉" in page.html.select_one("button[data-key=confirm]").text
+    assert not page.html.select("select[name=department_id]")  # no assigning before confirming
+    res = testapp.post(f"/entries/{e.id}/correct", {"csrf_token": wf.csrf(testapp), "action": "assign",
+                                                   "department_id": "1"}, status=303).follow()
+    assert "请先确认为投诉" in res.text
+    assert dbsession.execute(select(TaskEvidence).where(TaskEvidence.ledger_entry_id == e.id)).first() is None
+    form["categories"] = ["price"]
+    form["go"] = False
+    form.submit("action", value="save", status=303)
+    dbsession.refresh(e)
+    assert e.status == "confirmed" and [c.category for c in e.categories] == ["price"]
+
+
+def test_bulk_attach_reports_unsure_entries_left_out(testapp, dbsession):
+    _manager(testapp, dbsession)
+    a, b = wf.complaint(dbsession, "甲", sku="SKU-UA"), _unsure(dbsession, sku="SKU-UA")
+    task = wf.task(dbsession, "qc")
+    form = testapp.get("/triage", {"sku": "SKU-UA"}).forms["bulk-form"]
+    for field in form.fields["ids"]:
+        field.checked = True
+    form["bulk_action"] = "attach"
+    form["task_id"] = str(task.id)
+    res = form.submit("scope", value="selection", status=303).follow()
+    assert "1 条" in res.text and "1 条疑似投诉未关联" in res.text
+    attached = set(dbsession.execute(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
+    assert attached == {a.id} and b.id not in attached

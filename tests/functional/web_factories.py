@@ -38,7 +38,9 @@ def user(session, role="manager", username=None, dept=None, password=PASSWORD):
 
 def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, categories=("freshness",), food_safety=False,
               low_confidence=False, confidence=0.9, status="new", platform="taobao", sku="SKU-1",
-              batch="B1", carrier="顺丰", rating=1, occurred_at=None, evidence=None, scores=None):
+              batch="B1", carrier="顺丰", rating=1, occurred_at=None, evidence=None, scores=None, complaint=True):
+    """A review, its classification and its ledger entry. ``complaint=False`` with
+    ``status="unsure"``: a low-confidence "not a complaint" (the classifier's categories empty)."""
     n = next(_seq)
     occurred_at = occurred_at or dt.datetime(2026, 11, 1, 12, 0) + dt.timedelta(minutes=n)
     review = Review(platform=platform, dedupe_key=f"id:t{n}", external_id=f"t{n}", content_hash=f"{n:064d}",
@@ -48,7 +50,8 @@ def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, cat
     session.flush()
     cats = list(categories)
     session.add(Classification(
-        review_id=review.id, model_version="test", complaint=True, categories=cats, food_safety=food_safety,
+        review_id=review.id, model_version="test", complaint=complaint, categories=cats if complaint else [],
+        food_safety=food_safety,
         scores=scores or {c: 0.9 for c in cats}, evidence=evidence if evidence is not None else {},
         confidence=confidence, low_confidence=low_confidence))
     year, week, _ = occurred_at.isocalendar()

@@ -18,7 +18,7 @@ PLATFORM_LABELS = {
     "meituan": "美团",
     "other": "其他",
 }
-LEDGER_STATUS_LABELS = {"new": "新建", "confirmed": "已确认", "not_complaint": "非投诉"}
+LEDGER_STATUS_LABELS = {"new": "新建", "unsure": "疑似投诉", "confirmed": "已确认", "not_complaint": "非投诉"}
 TASK_STATUS_LABELS = {
     "open": "待处理",
     "acknowledged": "已接收",

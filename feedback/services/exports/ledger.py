@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ...models import CATEGORIES, LedgerCategory, LedgerEntry, Review, RootCauseTask, Shop, TaskEvidence, Ticket
+from ...models.ledger import COUNTED_STATUSES
 from .labels import (
     CATEGORY_LABELS,
     LEDGER_STATUS_LABELS,
@@ -50,7 +51,7 @@ _CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 def _filter(period: Period):
     start, end = period.bounds
     e = LedgerEntry
-    return (e.occurred_at >= start, e.occurred_at < end, e.status != "not_complaint")
+    return (e.occurred_at >= start, e.occurred_at < end, e.status.in_(COUNTED_STATUSES))
 
 
 def count_ledger(session: Session, period: Period) -> int:

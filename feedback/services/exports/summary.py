@@ -6,7 +6,8 @@ category, SKU, carrier, department or cause; only the food-safety incidents are 
 one, and those are streamed (`iter_food_safety`). Every query orders its rows completely (count,
 then key), and uses only the period's own bounds, so the same period gives the same summary.
 
-A complaint is a ledger entry whose status is not `not_complaint`, dated by `occurred_at`.
+A complaint is a ledger entry whose status is one of COUNTED_STATUSES (not `not_complaint`, not
+`unsure`), dated by `occurred_at`.
 Rates are per 1,000 order lines paid in the same period (`orders.paid_at`).
 """
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ...models import (
     TaskEvidence,
     Ticket,
 )
+from ...models.ledger import COUNTED_STATUSES
 from .labels import CATEGORY_LABELS, PLATFORM_LABELS, TASK_STATUS_LABELS, UNASSIGNED, UNKNOWN, label
 from .period import Period
 
@@ -107,7 +109,7 @@ class SummaryBuilder:
         return and_(
             LedgerEntry.occurred_at >= start,
             LedgerEntry.occurred_at < end,
-            LedgerEntry.status != "not_complaint",
+            LedgerEntry.status.in_(COUNTED_STATUSES),
         )
 
     def _hours(self, later, earlier):
@@ -642,7 +644,7 @@ def iter_food_safety(session: Session, period: Period, chunk: int = 1000) -> Ite
         .outerjoin(Ticket, Ticket.id == e.ticket_id)
         .outerjoin(first_task, first_task.c.entry_id == e.id)
         .outerjoin(t, t.id == first_task.c.task_id)
-        .where(e.occurred_at >= start, e.occurred_at < end, e.status != "not_complaint", e.food_safety.is_(True))
+        .where(e.occurred_at >= start, e.occurred_at < end, e.status.in_(COUNTED_STATUSES), e.food_safety.is_(True))
         .order_by(e.occurred_at, e.id)
         .execution_options(yield_per=chunk)
     )
