@@ -121,7 +121,8 @@ def cmd_train(args) -> int:
         weak = weak_negatives(args.corpus, n=args.weak_negatives, seed=args.seed)
     train_model(out, weak_rows=weak, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
-                inter_minutes=args.inter_minutes, inter_texts=args.inter_texts,
+                intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
+                inter_texts=args.inter_texts,
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
                 sentiment=not args.no_sentiment)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -187,16 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--labeled", default=str(LABELED))
     t.add_argument("--corpus", default=str(CORPUS))
     t.add_argument("--seed", type=int, default=13)
-    t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--folds", type=int, default=4)
     t.add_argument("--mlm-dir", help="reuse this MLM-pretrained directory")
-    t.add_argument("--mlm-minutes", type=float, default=26.0)
-    t.add_argument("--mlm-steps", type=int, default=1600)
-    t.add_argument("--inter-minutes", type=float, default=10.0)
+    t.add_argument("--mlm-steps", type=int, default=3000)
+    t.add_argument("--no-intermediate", action="store_true",
+                   help="skip the intermediate task (weak corpus labels) before fine-tuning")
+    # wall-clock safety caps, off by default: a capped stage is not reproducible from the seed
+    t.add_argument("--mlm-minutes", type=float, default=None, help="optional wall-clock cap")
+    t.add_argument("--inter-minutes", type=float, default=None, help="optional wall-clock cap")
     t.add_argument("--inter-texts", type=int, default=40000)
     t.add_argument("--epochs", type=float, default=8.0)
     t.add_argument("--lr", type=float, default=3e-4)
-    t.add_argument("--ft-minutes", type=float, default=6.0, help="cap per fine-tuning run")
-    t.add_argument("--weak-negatives", type=int, default=0,
+    t.add_argument("--ft-minutes", type=float, default=None,
+                   help="optional wall-clock cap per fine-tuning run")
+    t.add_argument("--weak-negatives", type=int, default=1000,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
                         "non-complaint rows to the train side (2026.11.23b: 1000)")
     t.add_argument("--no-bert", action="store_true")

@@ -18,7 +18,7 @@ from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, h
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.11.23b"
+LEXICON_VERSION = "lexicon-2026.11.23c"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -39,6 +39,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 有毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
 杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
 臭味 沉淀物 沉淀 凝固 老鼠 咬过 喝进去 吃进去 没敢喝 没敢吃 不敢吃 不敢喝
+有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉
 """.split())
 # these are freshness ("near expiry"), not an expired product
 NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
@@ -47,6 +48,10 @@ FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
     re.compile(r"(芯|心|里面|果肉)(都)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)|(吃|咬|尝)[^,.!?，。！？]{0,12}(芯|心|里面|果肉)(都)?(烂|坏|黑)"),
     re.compile(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
+    # eaten, then found spoiled, across a comma ("当你兴冲冲的开始品尝时,才发现,原来芯烂了");
+    # not a history of purchases ("吃了好几年了,这次坏了两个")
+    re.compile(r"(吃|喝|咬|尝)(了|到|完|时|的时候|一口)(?!(好|很)?(几|多|这么多|很多|两|三)(次|年|回|个月|箱))"
+               r"[^。！？!?]{0,16}?(烂了|坏了|臭了|变质|馊|发霉|霉了|(?<![没无])有味了)"),
 ]
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂".split())
@@ -115,11 +120,22 @@ def _negated(tokens: list[str], i: int) -> bool:
         if t in CLAUSE_END or not t.strip():
             return False
         if t in NEGATORS:
-            return True
+            # "不是发霉就是有味": an alternative, not a negation
+            return not (t == "不是" and _followed_by(tokens, i, "就是"))
         if t not in BRIDGE:
             return False
         j -= 1
         steps += 1
+    return False
+
+
+def _followed_by(tokens: list[str], i: int, word: str, window: int = 6) -> bool:
+    """True when ``word`` follows token ``i`` within ``window`` tokens of the same clause."""
+    for t in tokens[i + 1: i + 1 + window]:
+        if t in CLAUSE_END or not t.strip():
+            return False
+        if t == word:
+            return True
     return False
 
 
@@ -173,6 +189,10 @@ class LexiconClassifier(Classifier):
                 segmenter.add_word(w, 3000)
         self.segmenter = segmenter
         self.version = LEXICON_VERSION
+        # every token the analysis loop acts on (praise, weighted words, negatable praise,
+        # food-safety words); the others are skipped at the cost of one set lookup
+        self._relevant = frozenset(PRAISE | set(self.lexicon.words) | set(self.lexicon.positive)
+                                   | (FOOD_SAFETY_WORDS - NOT_FOOD_SAFETY))
 
     # -- analysis -------------------------------------------------------------------------
     def analyze(self, text: str, normalized: bool = False) -> LexiconAnalysis:
@@ -185,7 +205,10 @@ class LexiconClassifier(Classifier):
         praise = 0.0
         mentions = lex.mentions
         has_praise = not ASPECT_PRAISE.isdisjoint(tokens)
+        relevant = self._relevant
         for i, tok in enumerate(tokens):
+            if tok not in relevant:  # most tokens: one set lookup
+                continue
             if tok in PRAISE and not _negated(tokens, i):
                 praise += 1.0
             entries = lex.words.get(tok)

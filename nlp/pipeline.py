@@ -95,9 +95,10 @@ def weak_corpus_labels(lexicon, rows: list[dict], n_max: int, seed: int):
 
 def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: str | Path = CORPUS,
                 seed: int = 13, split_seed: int = SPLIT_SEED, folds: int = 5,
-                mlm_dir: str | Path | None = None, mlm_minutes: float = 26.0,
-                mlm_steps: int = 1600, inter_minutes: float = 10.0, inter_texts: int = 40000,
-                ft_epochs: float = 8.0, ft_lr: float = 3e-4, ft_minutes: float = 6.0,
+                mlm_dir: str | Path | None = None, mlm_minutes: float | None = None,
+                mlm_steps: int = 3000, intermediate: bool = True,
+                inter_minutes: float | None = None, inter_texts: int = 40000,
+                ft_epochs: float = 8.0, ft_lr: float = 3e-4, ft_minutes: float | None = None,
                 bert: bool = True, bert_init: str | Path | None = None,
                 extra_rows: list[dict] | None = None, version: str | None = None,
                 runs_dir: str | Path | None = None, arch: dict | None = None,
@@ -225,17 +226,17 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             init = Path(bert_init)
             bert_info["init"] = str(init)
         else:
-            need_corpus = mlm_dir is None or inter_minutes > 0
+            need_corpus = mlm_dir is None or intermediate
             corpus_rows = list(read_jsonl(corpus)) if need_corpus else []
             if mlm_dir is None:
-                _log(f"MLM pretraining ({mlm_steps} steps, <= {mlm_minutes} min)")
+                _log(f"MLM pretraining ({mlm_steps} steps)")
                 mlm_dir = pretrain_mlm(runs / "mlm", [r["text"] for r in corpus_rows], seed=seed,
                                        max_steps=mlm_steps, max_minutes=mlm_minutes, arch=arch)
             bert_info["mlm"] = json.loads((Path(mlm_dir) / "stage.json").read_text())
             init = Path(mlm_dir)
-            if inter_minutes > 0:
+            if intermediate:
                 it, iy = weak_corpus_labels(lex, corpus_rows, inter_texts, seed)
-                _log(f"intermediate task on {len(it)} corpus texts (<= {inter_minutes} min)")
+                _log(f"intermediate task on {len(it)} corpus texts")
                 init = train_multilabel(init, runs / "intermediate", it, iy, seed=seed,
                                         epochs=1.0, batch_size=64, lr=3e-4,
                                         max_minutes=inter_minutes, stage="intermediate",
@@ -258,11 +259,12 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     # -- stackers ------------------------------------------------------------------------------
     def stack(blocks: list[np.ndarray]):
         X = build_features(analyses, *blocks)
+        sizes = [b.shape[1] for b in blocks]
         oof = np.zeros(y.shape, dtype=np.float32)
         for val in fold_idx:
             tr = np.setdiff1d(np.arange(len(train)), val)
-            oof[val] = fit_stacker(X[tr], y[tr], seed=seed).predict_proba(X[val])
-        st = fit_stacker(X, y, seed=seed)
+            oof[val] = fit_stacker(X[tr], y[tr], seed=seed, block_sizes=sizes).predict_proba(X[val])
+        st = fit_stacker(X, y, seed=seed, block_sizes=sizes)
         st.thresholds = tune_thresholds(oof, y)
         return st, oof
 

@@ -78,6 +78,9 @@ def test_rating_awareness(lexicon_clf):
     ("面包发霉了", "freshness"),
     ("收到的酸奶已经过期了", "freshness"),
     ("菜里有只虫子", "quality"),
+    ("送来的包子不是发霉就是有味了", "freshness"),       # "不是…就是…" is no negation
+    ("刚开始吃的时候没注意，吃到一半发现芯都烂了", "freshness"),  # eaten, across a comma
+    ("米饭有馊味，不敢再吃", "freshness"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
@@ -93,6 +96,8 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "牛奶临期了",              # near expiry is not expired
     "没有发霉，也没过期",       # negated
     "很新鲜，没有虫子",
+    "吃了好几年了，这次烂了两个",  # a purchase history, not an eaten rotten fruit
+    "不是很好吃，没有味道",
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text

@@ -38,7 +38,7 @@ def tiny_base(tmp_path_factory):
     d = tmp_path_factory.mktemp("tiny")
     labeled = write_jsonl(d / "labeled.jsonl", _rows("t", TEXTS))
     mlm = tiny_mlm_dir(d / "mlm", [t for t, _ in TEXTS] * 3)
-    train_model(d / "base", labeled=labeled, mlm_dir=mlm, inter_minutes=0, ft_epochs=1,
+    train_model(d / "base", labeled=labeled, mlm_dir=mlm, intermediate=False, ft_epochs=1,
                 folds=2, sentiment=False, version="tiny-base", runs_dir=d / "runs")
     return d, labeled
 
