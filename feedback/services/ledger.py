@@ -26,6 +26,7 @@ Example (a view)::
     page = q.page(filters, after=request.GET.get("after"), limit=50)
     for entry in page.items: ...            # LedgerEntry, with .categories loaded
     page.next_cursor                        # pass back as ?after=... ; None on the last page
+    page.prev_cursor                        # pass back as ?before=... ; None on the first page
     q.counts(filters, by="category")        # [("freshness", 12), ("logistics", 7), ...]
     q.rates(filters, by="sku")              # [RateRow(key, complaints, orders, per_1000), ...]
     q.trend(filters, weeks=12)              # [TrendPoint(week, count, change), ...]
@@ -215,6 +216,7 @@ class LedgerFilters:
 class LedgerPage:
     items: list[LedgerEntry]
     next_cursor: str | None
+    prev_cursor: str | None = None  # pass back as ?before=... ; None on the first page
 
 
 @dataclasses.dataclass
@@ -250,19 +252,36 @@ class LedgerQuery:
     def __init__(self, session: Session):
         self.session = session
 
-    def page(self, filters: LedgerFilters, after: str | None = None, limit: int = 50) -> LedgerPage:
-        """Entries newest first, keyset-paginated by (occurred_at desc, id desc)."""
+    def page(self, filters: LedgerFilters, after: str | None = None, limit: int = 50,
+             before: str | None = None) -> LedgerPage:
+        """Entries newest first, keyset-paginated by (occurred_at desc, id desc): the page after
+        the cursor ``after``, or the page just before the cursor ``before`` (read backwards along
+        the same index, then reversed)."""
         limit = max(1, min(int(limit), 500))
+        key = (LedgerEntry.occurred_at, LedgerEntry.id)
+        backwards = bool(before) and not after
         stmt = (select(LedgerEntry).where(*filters.conditions())
-                .options(selectinload(LedgerEntry.categories))
-                .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc()).limit(limit + 1))
-        if after:
-            at, ident = decode_cursor(after)
-            stmt = stmt.where(or_(LedgerEntry.occurred_at < at,
-                                  and_(LedgerEntry.occurred_at == at, LedgerEntry.id < ident)))
+                .options(selectinload(LedgerEntry.categories)).limit(limit + 1))
+        if backwards:
+            at, ident = decode_cursor(before)
+            stmt = stmt.where(or_(key[0] > at, and_(key[0] == at, key[1] > ident))).order_by(key[0].asc(), key[1].asc())
+        else:
+            stmt = stmt.order_by(key[0].desc(), key[1].desc())
+            if after:
+                at, ident = decode_cursor(after)
+                stmt = stmt.where(or_(key[0] < at, and_(key[0] == at, key[1] < ident)))
         items = list(self.session.execute(stmt).scalars())
-        next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
-        return LedgerPage(items[:limit], next_cursor)
+        more = len(items) > limit
+        items = items[:limit]
+        if backwards:
+            if not more:  # back at the start: the first page as it is now, full
+                return self.page(filters, limit=limit)
+            items.reverse()
+            # the cursor's own entry (or what followed it) comes next
+            return LedgerPage(items, encode_cursor(items[-1]), encode_cursor(items[0]))
+        next_cursor = encode_cursor(items[-1]) if more else None
+        prev_cursor = None if not after else (encode_cursor(items[0]) if items else after)
+        return LedgerPage(items, next_cursor, prev_cursor)
 
     def total(self, filters: LedgerFilters) -> int:
         return self.session.execute(

@@ -328,7 +328,8 @@ class QueueRow:
 @dataclasses.dataclass
 class Page:
     rows: list[QueueRow]
-    next_cursor: str | None
+    next_cursor: str | None  # ?after=... ; None on the last page
+    prev_cursor: str | None = None  # ?before=... ; None on the first page
     count: int | None = None
     count_capped: bool = False
 
@@ -365,21 +366,35 @@ class TriageService:
         found.sort(reverse=not reverse)
         return [i for _, i in found[:limit]]
 
-    def page(self, f: Filters, cursor: Cursor | None = None, limit: int = 50, with_count: bool = True) -> Page:
-        ids_tiers: list[tuple[int, int]] = []
-        start_tier = cursor.tier if cursor else 0
+    def page(self, f: Filters, cursor: Cursor | None = None, limit: int = 50, with_count: bool = True,
+             before: Cursor | None = None) -> Page:
+        """One page of the queue: the ``limit`` rows after ``cursor`` (from the start without one),
+        or, given ``before`` instead, the ``limit`` rows just before that cursor (each tier read
+        backwards along the same index ranges, then reversed into queue order)."""
         base = filter_conditions(self.session, f, with_status=False)
         statuses = statuses_of(f.status)
-        for tier in range(start_tier, 3):
+        ids_tiers: list[tuple[int, int]] = []
+        backwards = before is not None and cursor is None
+        start = before if backwards else cursor
+        tiers = range(start.tier, -1, -1) if backwards else range(start.tier if start else 0, 3)
+        for tier in tiers:
             need = limit + 1 - len(ids_tiers)
             if need <= 0:
                 break
-            ids_tiers += [(i, tier) for i in self._tier_ids(base, statuses, tier, cursor, need)]
+            ids_tiers += [(i, tier) for i in self._tier_ids(base, statuses, tier, start, need, reverse=backwards)]
         more = len(ids_tiers) > limit
+        if backwards and not more:  # back at the start: the first page as it is now, full
+            return self.page(f, None, limit, with_count)
         ids_tiers = ids_tiers[:limit]
+        if backwards:
+            ids_tiers.reverse()
         rows = self._load_rows(ids_tiers)
-        next_cursor = rows[-1].cursor.encode() if more and rows else None
-        page = Page(rows=rows, next_cursor=next_cursor)
+        if backwards:
+            page = Page(rows=rows, next_cursor=rows[-1].cursor.encode() if rows else before.encode(),
+                        prev_cursor=rows[0].cursor.encode() if rows else None)
+        else:
+            page = Page(rows=rows, next_cursor=rows[-1].cursor.encode() if more and rows else None,
+                        prev_cursor=None if cursor is None else (rows[0].cursor.encode() if rows else cursor.encode()))
         if with_count:
             page.count, page.count_capped = self.count(f, cap=self.COUNT_CAP)
         return page

@@ -31,11 +31,11 @@ def ledger_list(request):
     if filters.date_from is None and filters.date_to is None and not whole_period:
         filters.date_from = dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS)
     after = request.GET.get("after") or None
+    before = None if after else (request.GET.get("before") or None)
     try:
-        page = q.page(filters, after=after, limit=PAGE_SIZE)
+        page = q.page(filters, after=after, before=before, limit=PAGE_SIZE)
     except LedgerFilterError as exc:
         request.session.flash(str(exc), "error")
-        after = None
         page = q.page(filters, limit=PAGE_SIZE)
     stats = LedgerStats(request.dbsession)
     trend = stats.trend(filters, weeks=DEFAULT_WEEKS)
@@ -50,7 +50,7 @@ def ledger_list(request):
     if whole_period:
         params["period"] = "all"
     return {
-        "filters": filters, "params": params, "page": page, "first_page": after is None, "texts": texts,
+        "filters": filters, "params": params, "page": page, "first_page": page.prev_cursor is None, "texts": texts,
         "total": stats.total(filters),
         "by_category": stats.counts(filters, by="category"), "whole_period": whole_period,
         "by_sku": stats.counts(filters, by="sku"),

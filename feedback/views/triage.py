@@ -61,14 +61,16 @@ def triage_list(request):
     f = _filters(request, request.GET)
     try:
         cursor = Cursor.decode(request.GET.get("after"))
+        before = None if cursor else Cursor.decode(request.GET.get("before"))
     except TriageError as exc:
         request.session.flash(str(exc), "error")
-        cursor = None
+        cursor = before = None
     # Counting every match costs a pass over the filter's rows; the queue itself reads one page
     # along an index. Count on request (and always on the bulk confirmation page).
-    page = service.page(f, cursor, limit=PAGE_SIZE, with_count=request.GET.get("count") == "1")
+    page = service.page(f, cursor, limit=PAGE_SIZE, with_count=request.GET.get("count") == "1", before=before)
     return {**_common(request), "filters": f, "params": f.to_params(), "page": page,
-            "first_page": cursor is None, "tasks": _active_tasks(request), "departments": _departments(request)}
+            "first_page": page.prev_cursor is None, "tasks": _active_tasks(request),
+            "departments": _departments(request)}
 
 
 @view_config(route_name="entries.detail", renderer="triage/detail.html", permission="tasks.view")

@@ -65,3 +65,42 @@ def test_category_filter_with_category_counts(testapp, dbsession):
     assert len(page.html.select("#ledger tbody tr")) == 1
     cats = page.html.select_one("#by-category").text
     assert "物流配送" in cats and "价格" in cats  # the other categories of the filtered entries
+
+
+def test_previous_page_link_walks_back(testapp, dbsession):
+    _manager(testapp, dbsession)
+    t = dt.datetime(2026, 4, 1)
+    for i in range(120):
+        wf.complaint(dbsession, f"第{i}条", sku="SKU-LB", occurred_at=t + dt.timedelta(hours=i // 3))  # ties
+    def ids(page):
+        return [a["href"] for a in page.html.select("#ledger tbody td.text a")]
+    first = testapp.get("/ledger", {"sku": "SKU-LB", "period": "all"})
+    assert not first.html.select("a[rel=prev]")
+    second = first.click(description="下一页", index=0)
+    third = second.click(description="下一页", index=0)
+    assert len(ids(third)) == 20 and not third.html.select("a[rel=next]")
+    back = third.click(description="上一页", index=0)
+    assert ids(back) == ids(second) and back.html.select("a[rel=next]")
+    again = back.click(description="上一页", index=0)
+    assert ids(again) == ids(first) and not again.html.select("a[rel=prev]")
+    assert "period=all" in again.request.url  # the filters travel with the cursor
+
+
+def test_ledger_query_pages_backwards(dbsession):
+    from feedback.services.ledger import LedgerFilters, LedgerQuery
+
+    t = dt.datetime(2026, 4, 1)
+    for i in range(23):
+        wf.complaint(dbsession, f"第{i}条", sku="SKU-LQ", occurred_at=t + dt.timedelta(hours=i // 2))
+    q, f = LedgerQuery(dbsession), LedgerFilters(sku="SKU-LQ")
+    forward, page = [], q.page(f, limit=5)
+    while True:
+        forward.append([e.id for e in page.items])
+        if not page.next_cursor:
+            break
+        page = q.page(f, after=page.next_cursor, limit=5)
+    backward = [[e.id for e in page.items]]
+    while page.prev_cursor:
+        page = q.page(f, before=page.prev_cursor, limit=5)
+        backward.append([e.id for e in page.items])
+    assert [len(p) for p in forward] == [5, 5, 5, 5, 3] and backward == forward[::-1]

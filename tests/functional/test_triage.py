@@ -368,3 +368,45 @@ def test_bulk_attach_reports_unsure_entries_left_out(testapp, dbsession):
     assert "1 条" in res.text and "1 条疑似投诉未关联" in res.text
     attached = set(dbsession.execute(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
     assert attached == {a.id} and b.id not in attached
+
+
+def test_previous_pages_walk_the_queue_backwards(dbsession):
+    base = dt.datetime(2026, 9, 1)
+    for i in range(23):
+        if i % 6 == 5:
+            _unsure(dbsession, f"疑似 {i}", sku="SKU-BACK", occurred_at=base + dt.timedelta(hours=i // 2))
+        else:
+            wf.complaint(dbsession, f"评价 {i}", sku="SKU-BACK", food_safety=i % 7 == 0, low_confidence=i % 5 == 0,
+                         occurred_at=base + dt.timedelta(hours=i // 2))  # ties on occurred_at, every tier
+    svc = TriageService(dbsession)
+    f = Filters(sku="SKU-BACK")
+    forward, page = [], svc.page(f, limit=5, with_count=False)
+    assert page.prev_cursor is None
+    while True:
+        forward.append([r.entry.id for r in page.rows])
+        if not page.next_cursor:
+            break
+        page = svc.page(f, Cursor.decode(page.next_cursor), limit=5, with_count=False)
+    assert [len(p) for p in forward] == [5, 5, 5, 5, 3]
+    backward = [[r.entry.id for r in page.rows]]
+    while page.prev_cursor:
+        page = svc.page(f, before=Cursor.decode(page.prev_cursor), limit=5, with_count=False)
+        backward.append([r.entry.id for r in page.rows])
+        assert page.next_cursor  # a page reached backwards always has one after it
+    assert backward == forward[::-1]
+
+
+def test_previous_page_link_in_the_html_queue(testapp, dbsession):
+    _manager(testapp, dbsession)
+    for i in range(120):
+        wf.complaint(dbsession, f"第 {i} 条", sku="SKU-PREV")
+    first = testapp.get("/triage", {"sku": "SKU-PREV"})
+    assert not first.html.select("a[rel=prev]")
+    second = first.click(description="下一页", index=0)
+    third = second.click(description="下一页", index=0)
+    assert len(_queue_ids(third)) == 20
+    back = third.click(description="上一页", index=0)
+    assert _queue_ids(back) == _queue_ids(second)
+    assert back.html.select("a[rel=next]") and back.html.select("a[rel=prev]")
+    again = back.click(description="上一页", index=0)
+    assert _queue_ids(again) == _queue_ids(first) and not again.html.select("a[rel=prev]")
