@@ -32,15 +32,17 @@ LOW_RATING_THRESHOLD = 0.4  # 1-2 stars: one weak cue with a category word is en
 
 FOOD_SAFETY_WORDS = frozenset("""
 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 吐了 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 难受 发烧 低烧
-头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 塑料 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
+头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
 发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
 臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 虫眼 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
 闹肚子 跑肚 上吐下泻 恶心想吐 想吐 腹痛 胃不舒服 肚子不舒服 进医院 住院 看病 打针 吊瓶 急诊 食物过敏
 有毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
 杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
-臭味 沉淀物 沉淀 凝固 老鼠 咬过 喝进去 吃进去 没敢喝 没敢吃 不敢吃 不敢喝
-有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉
+臭味 沉淀物 凝固 老鼠 咬过 喝进去 吃进去 没敢喝 没敢吃 不敢吃 不敢喝
+有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
 """.split())
+# bare 塑料 / 沉淀 are mostly packaging ("塑料包装") or a figure of speech: a plastic object counts
+# only as found in the food (FOOD_SAFETY_RES); 沉淀物 stays
 # these are freshness ("near expiry"), not an expired product
 NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
 FOOD_SAFETY_RES = [
@@ -52,6 +54,14 @@ FOOD_SAFETY_RES = [
     # not a history of purchases ("吃了好几年了,这次坏了两个")
     re.compile(r"(吃|喝|咬|尝)(了|到|完|时|的时候|一口)(?!(好|很)?(几|多|这么多|很多|两|三)(次|年|回|个月|箱))"
                r"[^。！？!?]{0,16}?(烂了|坏了|臭了|变质|馊|发霉|霉了|(?<![没无])有味了)"),
+    # illness after eating, in more words ("吃完到现在反胃,全部吐出来了", "吃一次,拉一次肚子")
+    re.compile(r"(拉|闹)(了|过)?([一两三几]|好几)?(次|天|下午|晚上|晚|夜)?的?肚子"),
+    re.compile(r"(吃|喝)(完|了|过)(后|之后|以后)?[^。！？!?]{0,10}(反胃|吐出来|全吐|吐了|呕吐|胃疼|胃痛|肚子疼|肚子痛)"),
+    # a foreign object found in the food ("饭里边好多石头", "吃出了塑料纸")
+    re.compile(r"(吃出|吃到|喝出|喝到|倒出|饭里|菜里|汤里|粥里|里面有|里边有|里还有|里面还有)[^,.!?，。！？]{0,8}"
+               r"(石头|沙子|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|玻璃)"),
+    # meat or a cooked dish that has gone off ("肉臭了", "鱼头都臭了")
+    re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶)[^,.!?，。！？]{0,3}(臭了|发臭|馊了|变质|酸臭|有股?臭味)"),
 ]
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂".split())

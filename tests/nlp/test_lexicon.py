@@ -81,6 +81,9 @@ def test_rating_awareness(lexicon_clf):
     ("送来的包子不是发霉就是有味了", "freshness"),       # "不是…就是…" is no negation
     ("刚开始吃的时候没注意，吃到一半发现芯都烂了", "freshness"),  # eaten, across a comma
     ("米饭有馊味，不敢再吃", "freshness"),
+    ("点了两次，闹了两次肚子", "quality"),
+    ("炒饭里面有块小石头，差点硌掉牙", "quality"),
+    ("红烧鱼的鱼肉都臭了", "freshness"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
@@ -98,6 +101,8 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "很新鲜，没有虫子",
     "吃了好几年了，这次烂了两个",  # a purchase history, not an eaten rotten fruit
     "不是很好吃，没有味道",
+    "每个苹果外面都有塑料包装袋，很用心",
+    "毛血旺很好吃，下次还点",
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
