@@ -16,6 +16,13 @@ from nlp.text import normalize
     ("少送了一份米饭", {"quality"}),
     ("客服态度差，一直不理人", {"service"}),
     ("太贵了，不值这个价", {"price"}),
+    ("备注了不要香菜，结果还是放了一大把", {"quality"}),
+    ("红烧肉饭里就三块肉", {"quality"}),
+    ("整整等了九十多分钟", {"logistics"}),
+    ("打了三次电话都不接，连句道歉都没有", {"service"}),
+    ("说好的满减没有满减", {"price"}),
+    ("白白浪费了几十块钱", {"price"}),
+    ("鸡翅都炸糊了", {"taste"}),
 ])
 def test_one_category_each(lexicon_clf, text, expected):
     r = lexicon_clf.classify(text)
@@ -106,6 +113,16 @@ def test_food_safety_rules(lexicon_clf, text, category):
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "这家有满减，很划算",           # a discount mentioned, not missed
+    "只用了三十分钟就送到了",       # a delivery time praised
+    "客服态度很好，耐心解答",
+])
+def test_praise_with_complaint_shaped_words_is_no_complaint(lexicon_clf, text):
+    r = lexicon_clf.classify(text)
+    assert not r.complaint, (text, r.categories, r.evidence)
 
 
 def test_result_shape(lexicon_clf):
