@@ -1,0 +1,40 @@
+"""The regex pre-check must never skip a pattern that would match."""
+import re
+
+import pytest
+
+from nlp.lexicon import FOOD_SAFETY_RES, Lexicon
+from nlp.regex_trigger import required_chars
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    (r"(吃|喝)(出|到)", {"吃", "喝"}),
+    (r"(?<![只才就])(用了|花了)\d+", {"用", "花"}),
+    (r"(一句|句)?道歉(都|也)", {"道"}),
+    (r"[^,]{0,3}(小时|分钟)", {"小", "分"}),
+    (r"(\d+|[一二])个", {"个"}),
+    (r"[^a]+", None),          # nothing mandatory and literal
+    (r"\d+", None),
+])
+def test_required_chars(pattern, expected):
+    got = required_chars(re.compile(pattern))
+    assert (got if got is None else set(got)) == expected
+
+
+def test_ignorecase_patterns_are_never_skipped():
+    assert required_chars(re.compile("abc", re.IGNORECASE)) is None
+
+
+TEXTS = ["等了两个小时才送到，饭都凉了", "吃出一根头发", "说了不要辣还是辣的", "连句道歉都没有",
+         "12点下单2点才到", "肉臭了", "很好吃，下次还来", "只用了三十分钟", "abc", "😀"]
+
+
+def test_every_lexicon_pattern_that_matches_contains_its_trigger():
+    lex = Lexicon.load()
+    pairs = [(rx, t) for (_, _, rx), t in zip(lex.patterns, lex.triggers)]
+    pairs += [(rx, required_chars(rx)) for rx in FOOD_SAFETY_RES]
+    assert all(t is not None for _, t in pairs), "each shipped pattern has a pre-check"
+    for rx, trig in pairs:
+        for text in TEXTS:
+            if rx.search(text):
+                assert not trig.isdisjoint(text), (rx.pattern, text)
