@@ -85,12 +85,16 @@ def seed(url: str, n: int, chunk: int = 5000) -> None:
                 sku = f"SKU-{rnd.randrange(200):03d}"
                 platform = rnd.choice(PLATFORMS)
                 year, week, _ = when.isocalendar()
-                status = rnd.choices(("new", "confirmed", "not_complaint"), (70, 25, 5))[0]
+                # unsure: the classifier's low-confidence "not a complaint" (triage only)
+                status = rnd.choices(("new", "unsure", "confirmed", "not_complaint"), (66, 4, 25, 5))[0]
+                if status == "unsure":
+                    fs, low, conf, ccodes = False, True, round(rnd.uniform(0.3, 0.6), 3), ccodes[:1]
                 reviews.append({"id": i, "platform": platform, "dedupe_key": f"id:b{i}", "external_id": f"b{i}",
                                 "content_hash": f"{i:064x}", "sku": sku, "rating_stars": stars,
                                 "rating_level": "bad" if stars <= 2 else "neutral", "text": text,
                                 "reviewed_at": when, "image_count": 0, "created_at": when, "updated_at": when})
-                classes.append({"review_id": i, "model_version": "bench", "complaint": True, "categories": ccodes,
+                classes.append({"review_id": i, "model_version": "bench", "complaint": status != "unsure",
+                                "categories": [] if status == "unsure" else ccodes,
                                 "food_safety": fs, "scores": {c: 0.8 for c in ccodes}, "evidence": {},
                                 "sources": {}, "confidence": conf, "low_confidence": low,
                                 "created_at": when, "updated_at": when})
@@ -170,7 +174,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
+def start_server(url: str, port: int, app_dir: str | None = None) -> subprocess.Popen:
     ini = Path(tempfile.mkdtemp(prefix="web_bench_")) / "bench.ini"
     ini.write_text(f"""[app:main]
 use = egg:feedback-loop
@@ -187,6 +191,8 @@ listen = 127.0.0.1:{port}
 threads = 4
 """)
     env = {**os.environ, "FEEDBACK_DB_URL": url}
+    if app_dir:  # another checkout's code (its `feedback` package first on the path), same database
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(app_dir).resolve()), env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen([str(REPO / ".venv/bin/pserve"), str(ini)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
@@ -210,15 +216,19 @@ def pct(values: list[float], p: float) -> float:
 def run_pages(client: Client, requests: int) -> list[tuple[str, float, float, float]]:
     _, first = client.get("/triage")
     cursor = re.search(r'href="[^"]*/triage\?[^"]*after=([^"&]+)', first)
+    _, second = client.get("/triage?after=" + (cursor.group(1) if cursor else ""))
+    back = re.search(r'href="[^"]*/triage\?[^"]*before=([^"&]+)', second)
     pages = [
         ("triage (default queue)", "/triage"),
-        ("triage page 2 (cursor)", "/triage?status=new&after=" + (cursor.group(1) if cursor else "")),
+        ("triage page 2 (cursor)", "/triage?after=" + (cursor.group(1) if cursor else "")),
+        ("triage page 1 back (before)", "/triage?before=" + (back.group(1) if back else "")),
         ("triage category+carrier", "/triage?category=freshness&carrier=%E9%A1%BA%E4%B8%B0"),
         ("triage text search 发霉", "/triage?q=" + urllib.parse.quote("发霉")),
         ("triage rare text 订单19999", "/triage?q=" + urllib.parse.quote("订单19999")),
         ("triage low confidence", "/triage?conf_max=0.5"),
         ("ledger (default: 12 weeks)", "/ledger"),
         ("ledger all time (opt-in)", "/ledger?period=all"),
+        ("ledger Mar-Oct (mid-week)", "/ledger?date_from=2026-03-04&date_to=2026-10-15"),  # partial weeks at both ends
         ("ledger carrier+month", "/ledger?carrier=%E4%B8%AD%E9%80%9A&date_from=2026-09-01&date_to=2026-09-30"),
         ("ledger category+sku", "/ledger?category=logistics&sku=SKU-042"),
         ("task board", "/tasks"),
@@ -249,6 +259,8 @@ def main():
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--pg-db", default="web_bench")
     ap.add_argument("--reuse", action="store_true", help="skip seeding when the database already exists")
+    ap.add_argument("--app-dir", help="serve another checkout's code (e.g. a `git worktree` of an older "
+                                      "commit) against the same databases, to compare within one run")
     args = ap.parse_args()
 
     results = {}
@@ -277,7 +289,7 @@ def main():
             t0 = time.perf_counter()
             migrate(url)  # a reused database gets the newer migrations (and their backfills)
             log(f"  migrated in {time.perf_counter() - t0:.1f} s")
-        server = start_server(url, args.port)
+        server = start_server(url, args.port, args.app_dir)
         try:
             client = Client(f"http://127.0.0.1:{args.port}")
             client.login("bench", PASSWORD)

@@ -456,14 +456,15 @@ class LedgerBuilder:
         """Create/update/retire the ledger entries of these items. Returns the entries that are
         complaints after the sync (the input of root-cause grouping)."""
         complaints: list[LedgerEntry] = []
-        trackers = []
-        for kind, model, ids in (("review", Review, sorted(set(review_ids))),
-                                 ("ticket", Ticket, sorted(set(ticket_ids)))):
+        review_ids, ticket_ids = sorted(set(review_ids)), sorted(set(ticket_ids))
+        # The weekly counts follow these entries; their rows are locked first, all in one id-ordered
+        # statement, so nobody changes them meanwhile and two writers always lock in the same order.
+        counts = CountTracker(self.session, or_(LedgerEntry.review_id.in_(review_ids),
+                                                LedgerEntry.ticket_id.in_(ticket_ids)))
+        for kind, model, ids in (("review", Review, review_ids), ("ticket", Ticket, ticket_ids)):
             if not ids:
                 continue
             fk = LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id
-            # the weekly counts follow these entries (locked first, so nobody changes them meanwhile)
-            trackers.append(CountTracker(self.session, fk.in_(ids)))
             verdicts = self._verdicts(kind, ids)
             items = self.session.execute(select(model).where(model.id.in_(ids))).scalars().all()
             orders = self._orders(items)
@@ -498,8 +499,7 @@ class LedgerBuilder:
                     entry.status = "new"
                 complaints.append(entry)
         self.session.flush()
-        for tracker in trackers:
-            tracker.finish()
+        counts.finish()
         return complaints
 
     def _fill(self, entry: LedgerEntry, item, kind: str, verdict: Verdict, order: Order | None,
