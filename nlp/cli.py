@@ -121,6 +121,7 @@ def cmd_train(args) -> int:
         weak = weak_negatives(args.corpus, n=args.weak_negatives, seed=args.seed)
     train_model(out, weak_rows=weak, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
+                mlm_stop_at=args.mlm_stop_at,
                 intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
                 inter_texts=args.inter_texts,
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
@@ -190,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=13)
     t.add_argument("--folds", type=int, default=4)
     t.add_argument("--mlm-dir", help="reuse this MLM-pretrained directory")
-    t.add_argument("--mlm-steps", type=int, default=3000)
+    t.add_argument("--mlm-steps", type=int, default=3000, help="steps the MLM schedule is planned for")
+    t.add_argument("--mlm-stop-at", type=int, default=None,
+                   help="end MLM at this step on the same schedule (reproduces a capped run)")
     t.add_argument("--no-intermediate", action="store_true",
                    help="skip the intermediate task (weak corpus labels) before fine-tuning")
     # wall-clock safety caps, off by default: a capped stage is not reproducible from the seed

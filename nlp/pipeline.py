@@ -96,7 +96,7 @@ def weak_corpus_labels(lexicon, rows: list[dict], n_max: int, seed: int):
 def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: str | Path = CORPUS,
                 seed: int = 13, split_seed: int = SPLIT_SEED, folds: int = 5,
                 mlm_dir: str | Path | None = None, mlm_minutes: float | None = None,
-                mlm_steps: int = 3000, intermediate: bool = True,
+                mlm_steps: int = 3000, mlm_stop_at: int | None = None, intermediate: bool = True,
                 inter_minutes: float | None = None, inter_texts: int = 40000,
                 ft_epochs: float = 8.0, ft_lr: float = 3e-4, ft_minutes: float | None = None,
                 bert: bool = True, bert_init: str | Path | None = None,
@@ -231,7 +231,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             if mlm_dir is None:
                 _log(f"MLM pretraining ({mlm_steps} steps)")
                 mlm_dir = pretrain_mlm(runs / "mlm", [r["text"] for r in corpus_rows], seed=seed,
-                                       max_steps=mlm_steps, max_minutes=mlm_minutes, arch=arch)
+                                       max_steps=mlm_steps, max_minutes=mlm_minutes, arch=arch,
+                                       stop_at=mlm_stop_at)
             bert_info["mlm"] = json.loads((Path(mlm_dir) / "stage.json").read_text())
             init = Path(mlm_dir)
             if intermediate:

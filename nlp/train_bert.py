@@ -78,8 +78,12 @@ def corpus_chunks(texts: list[str], size: int = MAX_LEN - 2) -> list[str]:
 
 def pretrain_mlm(out_dir: str | Path, texts: list[str], *, seed: int = 13, max_steps: int = 2000,
                  max_minutes: float | None = None, batch_size: int = 64, lr: float = 5e-4,
-                 arch: dict | None = None, min_freq: int = 3, threads: int = 2) -> Path:
-    """Masked-language-model pretraining from scratch on ``texts``; builds the vocabulary."""
+                 arch: dict | None = None, min_freq: int = 3, threads: int = 2,
+                 stop_at: int | None = None) -> Path:
+    """Masked-language-model pretraining from scratch on ``texts``; builds the vocabulary.
+
+    The learning-rate schedule is planned for ``max_steps``; ``stop_at`` ends the run earlier on
+    the same schedule (how a run cut short by a wall-clock cap is reproduced from its seed)."""
     import torch  # noqa: PLC0415
     from transformers import BertConfig, BertForMaskedLM  # noqa: PLC0415
 
@@ -130,13 +134,14 @@ def pretrain_mlm(out_dir: str | Path, texts: list[str], *, seed: int = 13, max_s
                 log(stage="mlm", step=step, loss=round(run_loss / 50, 4), lr=sched.get_last_lr()[0],
                     elapsed=round(time.time() - t0, 1))
                 run_loss = 0.0
-            if step >= max_steps or _over(t0, max_minutes):
+            if step >= max_steps or (stop_at and step >= stop_at) or _over(t0, max_minutes):
                 done = True
                 break
     model.save_pretrained(out)
     tok.save_pretrained(out)
     (out / "stage.json").write_text(json.dumps(
-        {"stage": "mlm", "steps": step, "seed": seed, "minutes": round((time.time() - t0) / 60, 1),
+        {"stage": "mlm", "steps": step, "planned_steps": max_steps, "seed": seed,
+         "minutes": round((time.time() - t0) / 60, 1),
          "chunks": len(chunks), "vocab": len(vocab)}, indent=1))
     log(stage="mlm", done=True, steps=step)
     log.close()
