@@ -3,6 +3,7 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 from feedback.models import Base, get_engine
+from feedback.models.feedback_items import TEXT_GRAMS_INDEXES
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):
@@ -39,9 +40,14 @@ def run_migrations_online():
 
 
 def _run(connection):
+    def include_object(obj, name, type_, reflected, compare_to):
+        """PostgreSQL's text search indexes exist in the migrations only (see TEXT_GRAMS_INDEXES)."""
+        return not (type_ == "index" and name in TEXT_GRAMS_INDEXES)
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -213,7 +213,7 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run_pages(client: Client, requests: int) -> list[tuple[str, float, float, float]]:
+def run_pages(client: Client, requests: int, only: str | None = None) -> list[tuple[str, float, float, float]]:
     _, first = client.get("/triage")
     cursor = re.search(r'href="[^"]*/triage\?[^"]*after=([^"&]+)', first)
     _, second = client.get("/triage?after=" + (cursor.group(1) if cursor else ""))
@@ -225,6 +225,8 @@ def run_pages(client: Client, requests: int) -> list[tuple[str, float, float, fl
         ("triage category+carrier", "/triage?category=freshness&carrier=%E9%A1%BA%E4%B8%B0"),
         ("triage text search 发霉", "/triage?q=" + urllib.parse.quote("发霉")),
         ("triage rare text 订单19999", "/triage?q=" + urllib.parse.quote("订单19999")),
+        ("triage text 2-char, no match 漏水", "/triage?q=" + urllib.parse.quote("漏水")),  # every text checked
+        ("triage rare text, all status", "/triage?status=all&q=" + urllib.parse.quote("订单7777")),
         ("triage low confidence", "/triage?conf_max=0.5"),
         ("ledger (default: 12 weeks)", "/ledger"),
         ("ledger all time (opt-in)", "/ledger?period=all"),
@@ -235,6 +237,8 @@ def run_pages(client: Client, requests: int) -> list[tuple[str, float, float, fl
     ]
     out = []
     for name, path in pages:
+        if only and only not in name:
+            continue
         status, _ = client.get(path)  # warm-up
         if status != 200:
             raise SystemExit(f"{path}: HTTP {status}")
@@ -258,6 +262,7 @@ def main():
     ap.add_argument("--sqlite-path", default="/tmp/web_bench.sqlite")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--pg-db", default="web_bench")
+    ap.add_argument("--only", help="time only the pages whose name contains this (e.g. 'text')")
     ap.add_argument("--reuse", action="store_true", help="skip seeding when the database already exists")
     ap.add_argument("--app-dir", help="serve another checkout's code (e.g. a `git worktree` of an older "
                                       "commit) against the same databases, to compare within one run")
@@ -293,7 +298,7 @@ def main():
         try:
             client = Client(f"http://127.0.0.1:{args.port}")
             client.login("bench", PASSWORD)
-            results[backend] = run_pages(client, args.requests)
+            results[backend] = run_pages(client, args.requests, args.only)
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -11,10 +11,11 @@ the cursor is (tier, occurred_at, id), so every page is a few index range scans 
 `limit` rows — never OFFSET, whatever page the manager is on.
 
 Text search: LIKE on SQLite, ILIKE on PostgreSQL, always combined with the other filters and the
-indexed order, so a frequent word stops early; a rare word scans the review texts once (measured
-by bench/web_bench.py at 200,000 reviews). Two-character Chinese words (发霉, 漏气) are the
-common query, and no trigram or FTS index can serve patterns shorter than three characters,
-which is why no such index is added.
+indexed order, so a frequent word stops early. A rare word: SQLite scans the review texts once;
+PostgreSQL reads candidates from a GIN index of each text's characters and character pairs
+(gram_candidates) and confirms them with the ILIKE. Two-character Chinese words (发霉, 漏气) are
+the common query, which a trigram index cannot serve; pairs serve every length (measured by
+bench/web_bench.py at 200,000 reviews).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Text, and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -233,18 +234,23 @@ TEXT_ID_LIMIT = 2000
 
 
 def _text_condition(session: Session, q: str):
-    """Full-text filter. First ask for the matching ids directly (one pass over the texts, which
-    stops after TEXT_ID_LIMIT matches): a rare word then becomes an `IN (ids)` probe of a unique
-    index; a frequent word (more matches than that) is checked row by row along the queue's
-    index instead, which stops as soon as a page is full."""
+    """Full-text filter. First ask for the matching ids directly (on SQLite one pass over the
+    texts, on PostgreSQL the gram index's candidates; it stops after TEXT_ID_LIMIT matches): a rare
+    word then becomes an `IN (ids)` probe of a unique index; a frequent word (more matches than
+    that) is checked row by row along the queue's index instead, which stops as soon as a page is
+    full."""
     dialect = session.get_bind().dialect.name
     pattern = _like_pattern(q)
 
     def match(col):
         return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
 
-    review_ids = list(session.execute(select(Review.id).where(match(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
-    ticket_ids = list(session.execute(select(Ticket.id).where(match(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    def candidates(col):
+        """The texts that match: on PostgreSQL read from the gram index, each confirmed by ILIKE."""
+        return and_(gram_candidates(col, q), match(col)) if dialect == "postgresql" else match(col)
+
+    review_ids = list(session.execute(select(Review.id).where(candidates(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    ticket_ids = list(session.execute(select(Ticket.id).where(candidates(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
     if len(review_ids) <= TEXT_ID_LIMIT and len(ticket_ids) <= TEXT_ID_LIMIT:
         parts = []
         if review_ids:
@@ -259,6 +265,16 @@ def _text_condition(session: Session, q: str):
         select(Ticket.text).where(Ticket.id == LedgerEntry.ticket_id).correlate(LedgerEntry).scalar_subquery(),
     )
     return match(text_of)
+
+
+def gram_candidates(col, q: str):
+    """PostgreSQL: the texts of ``col`` (reviews.text or tickets.text) that can contain ``q``, read
+    from the GIN index ix_<table>_text_grams (migration c41f0e8b7a2d). It holds each text's
+    characters and pairs of adjacent characters, lower-cased as ILIKE compares; a text whose
+    lower-cased form contains the lower-cased term holds all the term's pairs (its one character
+    when it has one), whatever its length: a superset of the ILIKE matches, never a miss."""
+    return func.feedback_text_grams(func.lower(col)).op("@>", is_comparison=True)(
+        func.feedback_search_grams(func.lower(literal(q, Text))))
 
 
 def _tier_condition(tier: int, status: str | None = None):
