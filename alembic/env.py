@@ -3,7 +3,7 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 from feedback.models import Base, get_engine
-from feedback.models.feedback_items import TEXT_GRAMS_INDEXES
+from feedback.models.ledger import TEXT_GRAMS_INDEXES
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):

@@ -104,7 +104,7 @@ def seed(url: str, n: int, chunk: int = 5000) -> None:
                                 "region": "浙江", "rating_stars": stars, "rating_level": "bad" if stars <= 2 else "neutral",
                                 "primary_category": ccodes[0], "food_safety": fs, "near_expiry": False,
                                 "occurred_at": when, "week": f"{year}-W{week:02d}", "month": when.strftime("%Y-%m"),
-                                "status": status, "created_at": when, "updated_at": when})
+                                "status": status, "search_text": text, "created_at": when, "updated_at": when})
                 cats += [{"entry_id": i, "category": c} for c in ccodes]
             conn.execute(sa.insert(Review), reviews)
             conn.execute(sa.insert(Classification), classes)

@@ -93,6 +93,7 @@ def ledger_entry(session, *, occurred_at=None, categories=("freshness",), food_s
         rating_level="bad" if review_obj is not None else None,
         primary_category=cats[0], food_safety=food_safety, occurred_at=occurred_at,
         week=f"{year}-W{week:02d}", month=occurred_at.strftime("%Y-%m"), status=status,
+        search_text=(review_obj if review_obj is not None else ticket_obj).text,  # as the builder copies it
     )
     entry.categories = [LedgerCategory(category=c) for c in cats]
     session.add(entry)

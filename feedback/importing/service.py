@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Batch, ImportBatch, Order, Product, RejectedRow, Review, Shop, Ticket
 from ..models.meta import utcnow
+from ..services.ledger import refresh_search_text
 from ..services.outbox import request_classification
 from .errors import ImportFileError
 from .headers import load_mapping, normalize_platform
@@ -234,6 +235,11 @@ def import_table(session: Session, table: Table, kind: str, *, platform: str | N
     batch.finished_at = utcnow()
     changed = sorted({i.id for i in result.items if i.status in ("created", "updated") and i.id is not None})
     result.changed_ids = changed
+    # A stored text that changed: its ledger entry's search copy follows now (a new text has no
+    # entry yet, so the first import writes nothing here).
+    updated = sorted({i.id for i in result.items if i.status == "updated" and i.id is not None})
+    if updated:
+        refresh_search_text(session, **{("review_ids" if kind == "reviews" else "ticket_ids"): updated})
     if changed:
         if kind == "reviews":
             request_classification(session, review_ids=changed)

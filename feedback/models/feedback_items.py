@@ -15,12 +15,6 @@ RATING_LEVELS = ("good", "neutral", "bad")  # 好评 / 中评 / 差评
 BUYER_TIERS = ("new", "returning")
 TICKET_TYPES = ("refund", "return", "exchange", "resend", "complaint")  # 退款/退货/换货/补发/投诉
 
-# PostgreSQL only, made by migration c41f0e8b7a2d (not declared on the tables: SQLite can neither
-# build nor reflect them, alembic/env.py leaves them out of the comparison): a GIN index of each
-# lower-cased text's characters and character pairs, `feedback_text_grams(lower(text))`, read by
-# the triage text search (feedback/services/triage.py).
-TEXT_GRAMS_INDEXES = ("ix_reviews_text_grams", "ix_tickets_text_grams")
-
 
 class Review(Base):
     __tablename__ = "reviews"

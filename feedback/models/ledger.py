@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, utcnow
@@ -51,6 +51,9 @@ class LedgerEntry(Base):
     week: Mapped[str] = mapped_column(String(8), index=True)  # ISO week, "2024-W09"
     month: Mapped[str] = mapped_column(String(7), index=True)  # "2024-03"
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    # A copy of the review's/ticket's text, for the triage text search (and its index, above):
+    # written by LedgerBuilder and by the importer when it changes a stored text.
+    search_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -70,6 +73,12 @@ class LedgerCategory(Base):
 
     entry: Mapped[LedgerEntry] = relationship(back_populates="categories")
 
+
+# PostgreSQL only, made by migration c41f0e8b7a2d (not declared on the table: SQLite can neither
+# build nor reflect it, alembic/env.py leaves it out of the comparison): a GIN index of each
+# entry's lower-cased search_text's characters and character pairs,
+# `feedback_text_grams(lower(search_text))`, read by the triage text search (services/triage.py).
+TEXT_GRAMS_INDEXES = ("ix_ledger_entries_search_grams",)
 
 # Dimensions kept in ledger_week_counts ("all" has one row per week and status, value "").
 WEEK_COUNT_DIMENSIONS = ("all", "category", "sku", "carrier", "warehouse", "platform")

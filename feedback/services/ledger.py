@@ -11,7 +11,8 @@ Two parts:
   ``LabelCorrection`` wins over the classifier. A text the classifier calls "not a complaint" with
   low confidence (and no manager has decided) gets an entry with status ``unsure``: it shows in the
   triage queue but in no count, export or root-cause task until a manager confirms it. The weekly count table (ledger_week_counts) follows
-  every change in the same transaction (feedback.services.ledger_counts).
+  every change in the same transaction (feedback.services.ledger_counts). Every entry it touches
+  gets ``search_text``, the copy of its text the triage search reads (whatever the verdict).
 
 * ``LedgerQuery`` (used by the web UI and exports): filtered, keyset-paginated listing, counts by
   a dimension, complaint rates per 1,000 orders where order volume is known, and week-over-week
@@ -37,7 +38,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import (
@@ -393,6 +394,20 @@ def guess_category(scores: dict) -> str:
     return best if float(scores.get(best, 0) or 0) > 0 else "other"
 
 
+def refresh_search_text(session: Session, review_ids: Iterable[int] = (), ticket_ids: Iterable[int] = (),
+                        chunk: int = 1000) -> None:
+    """Copy the current text of these reviews/tickets into their ledger entries' ``search_text``
+    (the triage search's copy), in one UPDATE per chunk; items without an entry are untouched.
+    The importer calls it when it changes a stored text, so a search finds the new text at once,
+    before the worker reclassifies it (LedgerBuilder.sync writes the same copy then)."""
+    for model, fk, ids in ((Review, LedgerEntry.review_id, sorted(set(review_ids))),
+                           (Ticket, LedgerEntry.ticket_id, sorted(set(ticket_ids)))):
+        for lo in range(0, len(ids), chunk):
+            text = select(model.text).where(model.id == fk).scalar_subquery()
+            session.execute(update(LedgerEntry).where(fk.in_(ids[lo:lo + chunk])).values(search_text=text)
+                            .execution_options(synchronize_session=False))
+
+
 def shelf_life_left(production: dt.date | None, expiry: dt.date | None,
                     delivered: dt.date | None) -> float | None:
     """Share of the total shelf life left on the delivery day, clamped to 0..1."""
@@ -477,6 +492,8 @@ class LedgerBuilder:
             for item in items:
                 verdict = verdicts.get(item.id)
                 entry = existing.get(item.id)
+                if entry is not None and entry.search_text != item.text:
+                    entry.search_text = item.text  # the triage search's copy, whatever the verdict
                 if verdict is None:
                     continue  # not classified yet
                 if not verdict.complaint and not verdict.unsure:
@@ -544,6 +561,7 @@ class LedgerBuilder:
             occurred_at=occurred,
             week=iso_week(occurred),
             month=occurred.strftime("%Y-%m"),
+            search_text=item.text,
         )
         for k, v in values.items():
             if getattr(entry, k) != v:

@@ -12,10 +12,12 @@ the cursor is (tier, occurred_at, id), so every page is a few index range scans 
 
 Text search: LIKE on SQLite, ILIKE on PostgreSQL, always combined with the other filters and the
 indexed order, so a frequent word stops early. A rare word: SQLite scans the review texts once;
-PostgreSQL reads candidates from a GIN index of each text's characters and character pairs
-(gram_candidates) and confirms them with the ILIKE. Two-character Chinese words (发霉, 漏气) are
-the common query, which a trigram index cannot serve; pairs serve every length (measured by
-bench/web_bench.py at 200,000 reviews).
+PostgreSQL searches the ledger entries' copies of their texts (ledger_entries.search_text, kept by
+the ledger builder), reading candidates from a GIN index of each copy's characters and character
+pairs (gram_candidates) and confirming them with the ILIKE. Two-character Chinese words (发霉,
+漏气) are the common query, which a trigram index cannot serve; pairs serve every length
+(measured by bench/web_bench.py at 200,000 reviews). Only ledger entries are indexed, so
+importing texts pays nothing for it.
 """
 from __future__ import annotations
 
@@ -234,23 +236,20 @@ TEXT_ID_LIMIT = 2000
 
 
 def _text_condition(session: Session, q: str):
-    """Full-text filter. First ask for the matching ids directly (on SQLite one pass over the
-    texts, on PostgreSQL the gram index's candidates; it stops after TEXT_ID_LIMIT matches): a rare
-    word then becomes an `IN (ids)` probe of a unique index; a frequent word (more matches than
-    that) is checked row by row along the queue's index instead, which stops as soon as a page is
-    full."""
-    dialect = session.get_bind().dialect.name
+    """Full-text filter. First ask for the matching ids directly (it stops after TEXT_ID_LIMIT
+    matches): a rare word then becomes an `IN (ids)` probe of a unique index; a frequent word (more
+    matches than that) is checked row by row along the queue's index instead, which stops as soon
+    as a page is full. SQLite: one pass over the review and ticket texts. PostgreSQL: the ledger
+    entries' copies of their texts (search_text), candidates from its gram index."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _text_condition_pg(session, q)
     pattern = _like_pattern(q)
 
     def match(col):
-        return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
+        return col.like(pattern, escape="\\")
 
-    def candidates(col):
-        """The texts that match: on PostgreSQL read from the gram index, each confirmed by ILIKE."""
-        return and_(gram_candidates(col, q), match(col)) if dialect == "postgresql" else match(col)
-
-    review_ids = list(session.execute(select(Review.id).where(candidates(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
-    ticket_ids = list(session.execute(select(Ticket.id).where(candidates(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    review_ids = list(session.execute(select(Review.id).where(match(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    ticket_ids = list(session.execute(select(Ticket.id).where(match(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
     if len(review_ids) <= TEXT_ID_LIMIT and len(ticket_ids) <= TEXT_ID_LIMIT:
         parts = []
         if review_ids:
@@ -258,8 +257,8 @@ def _text_condition(session: Session, q: str):
         if ticket_ids:
             parts.append(LedgerEntry.ticket_id.in_(ticket_ids))
         return or_(*parts) if parts else LedgerEntry.id.is_(None)
-    # Scalar subqueries, not EXISTS: PostgreSQL would turn EXISTS into a hash semi-join over every
-    # review text; a correlated scalar is probed per queue row, and the queue stops after a page.
+    # Scalar subqueries, not EXISTS: a correlated scalar is probed per queue row, and the queue
+    # stops after a page.
     text_of = func.coalesce(
         select(Review.text).where(Review.id == LedgerEntry.review_id).correlate(LedgerEntry).scalar_subquery(),
         select(Ticket.text).where(Ticket.id == LedgerEntry.ticket_id).correlate(LedgerEntry).scalar_subquery(),
@@ -267,10 +266,23 @@ def _text_condition(session: Session, q: str):
     return match(text_of)
 
 
+def _text_condition_pg(session: Session, q: str):
+    """PostgreSQL: ILIKE over ledger_entries.search_text, the entry's copy of its review/ticket
+    text (kept by LedgerBuilder and the importer), so the same matches as an ILIKE over the texts
+    themselves. The ids come from the gram index's candidates (gram_candidates), each confirmed by
+    the ILIKE; only ledger entries are indexed, never the imported texts that are no complaint."""
+    match = LedgerEntry.search_text.ilike(_like_pattern(q), escape="\\")
+    ids = list(session.execute(select(LedgerEntry.id).where(gram_candidates(LedgerEntry.search_text, q), match)
+                               .limit(TEXT_ID_LIMIT + 1)).scalars())
+    if len(ids) <= TEXT_ID_LIMIT:
+        return LedgerEntry.id.in_(ids) if ids else LedgerEntry.id.is_(None)
+    return match
+
+
 def gram_candidates(col, q: str):
-    """PostgreSQL: the texts of ``col`` (reviews.text or tickets.text) that can contain ``q``, read
-    from the GIN index ix_<table>_text_grams (migration c41f0e8b7a2d). It holds each text's
-    characters and pairs of adjacent characters, lower-cased as ILIKE compares; a text whose
+    """PostgreSQL: the rows whose ``col`` (ledger_entries.search_text) can contain ``q``, read
+    from the GIN index ix_ledger_entries_search_grams (migration c41f0e8b7a2d). It holds each
+    text's characters and pairs of adjacent characters, lower-cased as ILIKE compares; a text whose
     lower-cased form contains the lower-cased term holds all the term's pairs (its one character
     when it has one), whatever its length: a superset of the ILIKE matches, never a miss."""
     return func.feedback_text_grams(func.lower(col)).op("@>", is_comparison=True)(

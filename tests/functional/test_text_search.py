@@ -1,6 +1,8 @@
 """The triage text search (q=) finds exactly what a plain LIKE (ILIKE on PostgreSQL) over the
-review/ticket texts finds, whatever the term's length, on both backends; on PostgreSQL it reads
-its candidates from the character/character-pair GIN index (migration c41f0e8b7a2d)."""
+review/ticket texts finds, whatever the term's length, on both backends; on PostgreSQL it searches
+the ledger entries' copies of their texts (search_text, kept by the ledger builder and the
+importer) and reads its candidates from their character/character-pair GIN index (migration
+c41f0e8b7a2d), which the reviews and tickets tables do not carry (the import pays nothing)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,12 +13,15 @@ from alembic import command
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.importing import import_file
 from feedback.models import Classification, LedgerEntry, Review, Ticket, get_engine
 from feedback.services import triage
+from feedback.services.ledger import LedgerBuilder
 from feedback.services.ledger_counts import CountTracker
 from feedback.services.triage import Cursor, Filters, TriageService
 
 from . import web_factories as wf
+from .import_helpers import TAOBAO_HEADER, csv_bytes, taobao_row, write
 from .test_migrations import _config
 
 SKU = "SKU-SEARCH"
@@ -75,7 +80,7 @@ def _ticket(session, text, occurred_at):
     year, week, _ = occurred_at.isocalendar()
     entry = LedgerEntry(ticket_id=t.id, platform="jd", sku=SKU, primary_category="service", food_safety=False,
                         occurred_at=occurred_at, week=f"{year}-W{week:02d}", month=occurred_at.strftime("%Y-%m"),
-                        status="new")
+                        status="new", search_text=text)
     counts = CountTracker(session, LedgerEntry.ticket_id == t.id)
     session.add(entry)
     counts.finish()
@@ -138,17 +143,67 @@ def test_search_combines_with_the_other_filters_and_pages(dbsession, texts, monk
             assert seen == [i for i in everything if i in matching], (q, limit)
 
 
+def _classify(session, review, complaint=True):
+    """What the worker does for a (re)imported text: its classification, then the ledger builder."""
+    c = session.execute(select(Classification).where(Classification.review_id == review.id)).scalar_one_or_none()
+    if c is None:
+        c = Classification(review_id=review.id, model_version="test", scores={}, evidence={}, confidence=0.9,
+                           low_confidence=False)
+        session.add(c)
+    c.complaint, c.categories, c.food_safety = complaint, ["quality"] if complaint else [], False
+    session.flush()
+    LedgerBuilder(session).sync(review_ids=[review.id])
+    session.flush()
+
+
 def test_texts_written_after_the_migration_are_found(dbsession, texts):
+    """New and edited texts reach the search through the ledger builder (the worker), whatever
+    the verdict: a text that stops being a complaint keeps its entry (not_complaint) and is
+    searched by its new text."""
     review = dbsession.get(Review, texts[1].review_id)
     assert texts[1].id in _search_ids(dbsession, "漏气", status=None)
     review.text = "封口漏水了"
     dbsession.flush()
+    _classify(dbsession, review)
     assert texts[1].id not in _search_ids(dbsession, "漏气", status=None)
     assert _search_ids(dbsession, "漏水", status=None) == {texts[1].id} == _like_ids(dbsession, "漏水")
-    new = wf.complaint(dbsession, "新到的一批全是碎的 XYZ", sku=SKU)
+    review.text = "其实没问题，XYZ 很好吃"
     dbsession.flush()
-    assert _search_ids(dbsession, "碎", status=None) == {new.id}
-    assert _search_ids(dbsession, "xyz", status=None) == {new.id} == _like_ids(dbsession, "xyz")
+    _classify(dbsession, review, complaint=False)
+    entry = dbsession.get(LedgerEntry, texts[1].id)
+    assert (entry.status, entry.search_text) == ("not_complaint", "其实没问题，XYZ 很好吃")  # copy on both backends
+    assert _search_ids(dbsession, "漏水", status=None) == set() == _like_ids(dbsession, "漏水")
+    assert _search_ids(dbsession, "xyz", status="not_complaint") == {texts[1].id} == _like_ids(dbsession, "xyz")
+
+    new = Review(platform="jd", dedupe_key="id:s-new", content_hash="1" * 64, sku=SKU, text="新到的一批全是碎的 XYZ",
+                 reviewed_at=dt.datetime(2026, 10, 5))
+    dbsession.add(new)
+    dbsession.flush()
+    _classify(dbsession, new)
+    entry = dbsession.execute(select(LedgerEntry).where(LedgerEntry.review_id == new.id)).scalar_one()
+    assert _search_ids(dbsession, "碎", status=None) == {entry.id}
+    assert _search_ids(dbsession, "xyz", status=None) == {entry.id, texts[1].id} == _like_ids(dbsession, "xyz")
+
+
+def test_a_reimported_text_is_searched_at_once(dbsession, tmp_path):
+    """A re-import that changes a stored text updates its entry's search copy in the same
+    transaction, before the worker reclassifies it; a first import writes no ledger entry."""
+    v1 = write(tmp_path / "v1.csv", csv_bytes(TAOBAO_HEADER, [taobao_row(1, text="饺子漏气了", sku=SKU),
+                                                              taobao_row(2, text="饺子很好", sku=SKU)]))
+    v2 = write(tmp_path / "v2.csv", csv_bytes(TAOBAO_HEADER, [taobao_row(1, text="饺子全化了，发霉", sku=SKU),
+                                                              taobao_row(2, text="饺子很好", sku=SKU)]))
+    import_file(dbsession, v1, "reviews")
+    assert dbsession.scalar(select(sa.func.count()).select_from(LedgerEntry)) == 0
+    review = dbsession.execute(select(Review).where(Review.text == "饺子漏气了")).scalar_one()
+    _classify(dbsession, review)
+    entry = dbsession.execute(select(LedgerEntry).where(LedgerEntry.review_id == review.id)).scalar_one()
+    assert _search_ids(dbsession, "漏气", status=None) == {entry.id}
+    result = import_file(dbsession, v2, "reviews")
+    assert (result.updated, result.duplicates) == (1, 1)
+    dbsession.expire_all()
+    assert dbsession.get(LedgerEntry, entry.id).search_text == "饺子全化了，发霉"  # before any reclassification
+    assert _search_ids(dbsession, "漏气", status=None) == set() == _like_ids(dbsession, "漏气")
+    assert _search_ids(dbsession, "发霉", status=None) == {entry.id} == _like_ids(dbsession, "发霉")
 
 
 def test_postgresql_reads_candidates_from_the_gram_index(dbsession, texts):
@@ -156,23 +211,27 @@ def test_postgresql_reads_candidates_from_the_gram_index(dbsession, texts):
         pytest.skip("the gram index is PostgreSQL's; SQLite scans the texts")
     dbsession.execute(sa.text("SET LOCAL enable_seqscan = off"))
     for q in ("霉", "发霉", "订单1234"):
-        for model, index in ((Review, "ix_reviews_text_grams"), (Ticket, "ix_tickets_text_grams")):
-            stmt = select(model.id).where(triage.gram_candidates(model.text, q))
-            sql = str(stmt.compile(dbsession.get_bind(), compile_kwargs={"literal_binds": True}))
-            plan = "\n".join(dbsession.execute(sa.text("EXPLAIN " + sql)).scalars())
-            assert index in plan, plan
+        stmt = select(LedgerEntry.id).where(triage.gram_candidates(LedgerEntry.search_text, q))
+        sql = str(stmt.compile(dbsession.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(dbsession.execute(sa.text("EXPLAIN " + sql)).scalars())
+        assert "ix_ledger_entries_search_grams" in plan, plan
+    # the imported texts carry no search index: importing them pays nothing for it
+    indexes = dbsession.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE tablename IN ('reviews', 'tickets')"))
+    assert not [d for d in indexes.scalars() if "gin" in d.lower() or "grams" in d], "reviews/tickets index"
 
 
 def test_texts_stored_before_the_migration_are_found(fresh_db_url):
+    """The migration fills the copy for the entries that exist (and its downgrade keeps them)."""
     engine = get_engine({"sqlalchemy.url": fresh_db_url})
-    with engine.begin() as connection:
-        command.downgrade(_config(connection), "9e7a4c26fa15")
     with Session(engine) as session, session.begin():
         old = wf.complaint(session, "旧评价：纸箱漏气", sku=SKU)
         old_id = old.id
     with engine.begin() as connection:
+        command.downgrade(_config(connection), "9e7a4c26fa15")  # drops the column and its copies
+    with engine.begin() as connection:
         command.upgrade(_config(connection), "heads")
     with Session(engine) as session:
+        assert session.get(LedgerEntry, old_id).search_text == "旧评价：纸箱漏气"
         assert _search_ids(session, "漏气", status=None) == {old_id} == _like_ids(session, "漏气")
         assert _search_ids(session, "纸", status=None) == {old_id}
     engine.dispose()

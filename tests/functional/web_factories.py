@@ -60,7 +60,7 @@ def complaint(session, text="收到的饼干发霉了，吃了拉肚子", *, cat
                         carrier=carrier, warehouse="杭州仓", rating_stars=rating, rating_level="bad",
                         primary_category=cats[0] if cats else "other", food_safety=food_safety,
                         occurred_at=occurred_at, week=f"{year}-W{week:02d}", month=occurred_at.strftime("%Y-%m"),
-                        status=status)
+                        status=status, search_text=text)  # search_text: the builder's copy of the text
     entry.categories = [LedgerCategory(category=c) for c in cats]
     session.add(entry)
     counts.finish()
