@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optional wall-clock cap per fine-tuning run")
     t.add_argument("--weak-negatives", type=int, default=1000,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
-                        "non-complaint rows to the train side (2026.11.23b: 1000)")
+                        "non-complaint rows to the train side (shipped model: 1000)")
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")
