@@ -235,6 +235,16 @@ class TrendPoint:
     change: float | None  # vs the previous week, as a fraction (0.5 = +50%); None after a zero week
 
 
+def trend_points(labels: list[str], counts: dict[str, int]) -> list[TrendPoint]:
+    """One point per week label (0 where ``counts`` has none), with the change vs the week before."""
+    out, prev = [], None
+    for label in labels:
+        n = counts.get(label, 0)
+        out.append(TrendPoint(label, n, None if not prev else round((n - prev) / prev, 4)))
+        prev = n
+    return out
+
+
 def encode_cursor(entry: LedgerEntry) -> str:
     return f"{entry.occurred_at.isoformat()}_{entry.id}"
 
@@ -349,13 +359,7 @@ class LedgerQuery:
         counts = dict(self.session.execute(
             select(LedgerEntry.week, func.count(LedgerEntry.id))
             .where(*conds, LedgerEntry.week.in_(labels)).group_by(LedgerEntry.week)).all())
-        out, prev = [], None
-        for label in labels:
-            n = counts.get(label, 0)
-            change = None if not prev else round((n - prev) / prev, 4)
-            out.append(TrendPoint(label, n, change))
-            prev = n
-        return out
+        return trend_points(labels, counts)
 
     def trend_by_category(self, filters: LedgerFilters, weeks: int = 12) -> dict[str, list[TrendPoint]]:
         """One weekly series per category that has complaints under the filters."""

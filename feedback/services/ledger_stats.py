@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..models import LedgerCategory, LedgerEntry, LedgerWeekCount
 from ..models.ledger import COUNTED_STATUSES, WEEK_COUNT_DIMENSIONS
-from .ledger import LedgerFilters, TrendPoint, iso_week, week_start
+from .ledger import LedgerFilters, TrendPoint, iso_week, trend_points, week_start
 
 DIMENSIONS = {"sku": LedgerEntry.sku, "carrier": LedgerEntry.carrier, "batch": LedgerEntry.batch_code,
               "warehouse": LedgerEntry.warehouse, "platform": LedgerEntry.platform}
@@ -156,12 +156,7 @@ class LedgerStats:
             counts = collections.Counter(self._table(s, "all", by_week=True))
             for edge in s.edges:
                 counts.update(self._live_weeks(edge))
-        out, prev = [], None
-        for label in labels:
-            n = counts.get(label, 0)
-            out.append(TrendPoint(label, n, None if not prev else round((n - prev) / prev, 4)))
-            prev = n
-        return out
+        return trend_points(labels, counts)
 
     def _live_weeks(self, filters: LedgerFilters) -> dict[str, int]:
         return dict(self.session.execute(

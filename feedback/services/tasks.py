@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
-from .ledger import TrendPoint, iso_week, week_start
+from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
 from .rootcause import Cause, system_event
 from .workflow_config import WorkflowConfig
@@ -172,12 +172,7 @@ class TaskService:
         counts = dict(self.session.execute(
             select(LedgerEntry.week, func.count(LedgerEntry.id))
             .where(*cause.conditions(), LedgerEntry.week.in_(labels)).group_by(LedgerEntry.week)).all())
-        out, prev = [], None
-        for label in labels:
-            n = counts.get(label, 0)
-            out.append(TrendPoint(label, n, None if not prev else round((n - prev) / prev, 4)))
-            prev = n
-        return out
+        return trend_points(labels, counts)
 
     # -- writing --
     def _actor(self) -> tuple[int | None, str]:
