@@ -87,25 +87,22 @@ def label_columns(label: str, block_sizes: list[int], labels: tuple[str, ...] = 
     return sorted(set(cols))
 
 
-def fit_stacker(X: np.ndarray, y: np.ndarray, C: float = 0.5, seed: int = 0,
-                block_sizes: list[int] | None = None) -> Stacker:
-    """``block_sizes``: the widths of the logit blocks after the lexicon features (e.g.
-    ``[9, 1]`` for TF-IDF + sentiment); given, each label uses its ``label_columns`` only (the
-    other coefficients stay 0, so the saved format is unchanged); ``None``: every feature."""
+def fit_stacker(X: np.ndarray, y: np.ndarray, block_sizes: list[int], C: float = 0.5,
+                seed: int = 0) -> Stacker:
+    """``block_sizes``: the widths of the logit blocks after the lexicon features (e.g. ``[9, 1]``
+    for TF-IDF + sentiment). Each label uses its ``label_columns`` only; the other coefficients
+    stay 0, so a stacker is saved and applied as one full matrix."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale = np.maximum(scale, 0.05)
     Z = np.clip((X - mean) / scale, -10, 10)
-    if block_sizes is None:
-        coef, intercept = fit_per_label(Z, y, C=C, seed=seed, max_iter=5000)
-    else:
-        coef = np.zeros((y.shape[1], X.shape[1]), dtype=np.float32)
-        intercept = np.zeros(y.shape[1], dtype=np.float32)
-        for j, lab in enumerate(LABELS):
-            cols = label_columns(lab, block_sizes)
-            c, b = fit_per_label(Z[:, cols], y[:, [j]], C=C, seed=seed, max_iter=5000)
-            coef[j, cols] = c[0]
-            intercept[j] = b[0]
+    coef = np.zeros((y.shape[1], X.shape[1]), dtype=np.float32)
+    intercept = np.zeros(y.shape[1], dtype=np.float32)
+    for j, lab in enumerate(LABELS):
+        cols = label_columns(lab, block_sizes)
+        c, b = fit_per_label(Z[:, cols], y[:, [j]], C=C, seed=seed, max_iter=5000)
+        coef[j, cols] = c[0]
+        intercept[j] = b[0]
     return Stacker(coef, intercept, mean, scale, {lab: 0.5 for lab in LABELS})
 
 

@@ -264,8 +264,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         oof = np.zeros(y.shape, dtype=np.float32)
         for val in fold_idx:
             tr = np.setdiff1d(np.arange(len(train)), val)
-            oof[val] = fit_stacker(X[tr], y[tr], seed=seed, block_sizes=sizes).predict_proba(X[val])
-        st = fit_stacker(X, y, seed=seed, block_sizes=sizes)
+            oof[val] = fit_stacker(X[tr], y[tr], sizes, seed=seed).predict_proba(X[val])
+        st = fit_stacker(X, y, sizes, seed=seed)
         st.thresholds = tune_thresholds(oof, y)
         return st, oof
 
