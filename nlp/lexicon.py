@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, has_cjk,
                    margin_confidence, parse_item)
-from .regex_trigger import required_chars
+from .regex_trigger import TriggerIndex, required_chars
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
@@ -64,7 +64,7 @@ FOOD_SAFETY_RES = [
     # meat or a cooked dish that has gone off ("肉臭了", "鱼头都臭了")
     re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶)[^,.!?，。！？]{0,3}(臭了|发臭|馊了|变质|酸臭|有股?臭味)"),
 ]
-_FS_TRIGGERS = [required_chars(rx) for rx in FOOD_SAFETY_RES]
+_FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂".split())
 
@@ -122,10 +122,13 @@ class Lexicon:
     @property
     def triggers(self) -> list[frozenset[str] | None]:
         """Per pattern, characters one of which a text must contain to match (regex_trigger)."""
-        t = self.__dict__.get("_triggers")
+        return [required_chars(rx) for _, _, rx in self.patterns]
+
+    @property
+    def trigger_index(self) -> TriggerIndex:
+        t = self.__dict__.get("_trigger_index")
         if t is None:
-            t = [required_chars(rx) for _, _, rx in self.patterns]
-            self.__dict__["_triggers"] = t
+            t = self.__dict__["_trigger_index"] = TriggerIndex([rx for _, _, rx in self.patterns])
         return t
 
     def vocabulary(self) -> set[str]:
@@ -249,18 +252,15 @@ class LexiconClassifier(Classifier):
                     seen[cat][span] = max(seen[cat].get(span, 0.0), 1.0)
             if tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i):
                 fs_ev.append(tok)
-        chars = set(text)
-        for (cat, w, rx), trig in zip(lex.patterns, lex.triggers):
-            if trig is not None and trig.isdisjoint(chars):
-                continue
+        patterns = lex.patterns
+        for p in lex.trigger_index.candidates(text):
+            cat, w, rx = patterns[p]
             for m in rx.finditer(text):
                 span = m.group(0)
                 if w > seen[cat].get(span, 0.0):
                     seen[cat][span] = w
-        for rx, trig in zip(FOOD_SAFETY_RES, _FS_TRIGGERS):
-            if trig is not None and trig.isdisjoint(chars):
-                continue
-            m = rx.search(text)
+        for p in _FS_INDEX.candidates(text):
+            m = FOOD_SAFETY_RES[p].search(text)
             if m:
                 fs_ev.append(m.group(0))
         # a bare illness / foreign object report is a quality complaint (TAXONOMY)

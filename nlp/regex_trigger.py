@@ -54,3 +54,30 @@ def _element(op, av) -> frozenset[str] | None:
         low, _high, sub = av
         return _sequence(list(sub)) if low >= 1 else None
     return None
+
+
+class TriggerIndex:
+    """Which of a list of patterns can match a text, from the characters it contains: one set
+    intersection per text instead of one check per pattern. ``candidates`` keeps list order."""
+
+    def __init__(self, patterns: list[re.Pattern]):
+        self.always: list[int] = []
+        by_char: dict[str, list[int]] = {}
+        for i, rx in enumerate(patterns):
+            chars = required_chars(rx)
+            if chars is None:
+                self.always.append(i)
+            else:
+                for ch in chars:
+                    by_char.setdefault(ch, []).append(i)
+        self.by_char = by_char
+        self.chars = frozenset(by_char)
+
+    def candidates(self, text: str) -> list[int]:
+        hit = self.chars.intersection(text)
+        if not hit:
+            return self.always
+        found = set(self.always)
+        for ch in hit:
+            found.update(self.by_char[ch])
+        return sorted(found)

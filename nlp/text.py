@@ -16,6 +16,8 @@ import unicodedata
 import warnings
 from pathlib import Path
 
+from .dagcut import WordTable
+
 RESOURCES = Path(__file__).parent / "resources"
 USER_DICT = RESOURCES / "userdict.txt"
 
@@ -132,6 +134,7 @@ class Segmenter:
         self.hmm = hmm
         self._tok = jieba.Tokenizer()
         self._tok.initialize()
+        self._table: WordTable | None = None  # built on first cut, after the user words
         self.words: list[str] = []
         if user_dict and os.path.exists(user_dict):
             for line in Path(user_dict).read_text(encoding="utf-8").splitlines():
@@ -145,9 +148,15 @@ class Segmenter:
     def add_word(self, word: str, freq: int | None = None) -> None:
         self._tok.add_word(word, freq)
         self.words.append(word)
+        self._table = None
 
     def cut(self, text: str) -> list[str]:
-        return self._tok.lcut(text, HMM=self.hmm)
+        if self.hmm:
+            return self._tok.lcut(text, HMM=True)
+        table = self._table
+        if table is None:
+            table = self._table = WordTable(self._tok.FREQ, self._tok.total)
+        return table.cut(text)
 
 
 _segmenter: Segmenter | None = None

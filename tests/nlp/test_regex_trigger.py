@@ -4,7 +4,7 @@ import re
 import pytest
 
 from nlp.lexicon import FOOD_SAFETY_RES, Lexicon
-from nlp.regex_trigger import required_chars
+from nlp.regex_trigger import TriggerIndex, required_chars
 
 
 @pytest.mark.parametrize("pattern,expected", [
@@ -38,3 +38,15 @@ def test_every_lexicon_pattern_that_matches_contains_its_trigger():
         for text in TEXTS:
             if rx.search(text):
                 assert not trig.isdisjoint(text), (rx.pattern, text)
+
+
+def test_trigger_index_keeps_every_pattern_that_can_match_in_order():
+    lex = Lexicon.load()
+    patterns = [rx for _, _, rx in lex.patterns] + list(FOOD_SAFETY_RES)
+    index = TriggerIndex(patterns)
+    for text in TEXTS + ["", "饭里有石头，吃了拉肚子，等了三个小时"]:
+        cands = index.candidates(text)
+        assert cands == sorted(cands)
+        matching = [i for i, rx in enumerate(patterns) if rx.search(text)]
+        assert set(matching) <= set(cands), text
+    assert index.candidates("abc xyz") == index.always == []
