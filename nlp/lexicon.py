@@ -19,7 +19,7 @@ from .regex_trigger import TriggerIndex, required_chars
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.11.23c"
+LEXICON_VERSION = "lexicon-2026.11.23d"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -41,6 +41,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
 臭味 沉淀物 凝固 老鼠 咬过 喝进去 吃进去 没敢喝 没敢吃 不敢吃 不敢喝
 有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
+坏肚子 过期货 过期食品 臭味儿 腐臭味 腐臭 腥臭 呕吐物 小虫子 不锈钢丝 泥块 细菌性
 """.split())
 # bare 塑料 / 沉淀 are mostly packaging ("塑料包装") or a figure of speech: a plastic object counts
 # only as found in the food (FOOD_SAFETY_RES); 沉淀物 stays
@@ -49,7 +50,8 @@ NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
 FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|吐|恶心|难受)"),
     re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
-    re.compile(r"(芯|心|里面|果肉)(都)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)|(吃|咬|尝)[^,.!?，。！？]{0,12}(芯|心|里面|果肉)(都)?(烂|坏|黑)"),
+    re.compile(r"(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)"
+               r"|(吃|咬|尝)[^,.!?，。！？]{0,12}(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)"),
     re.compile(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
     # eaten, then found spoiled, across a comma ("当你兴冲冲的开始品尝时,才发现,原来芯烂了");
     # not a history of purchases ("吃了好几年了,这次坏了两个")
@@ -59,14 +61,26 @@ FOOD_SAFETY_RES = [
     re.compile(r"(拉|闹)(了|过)?([一两三几]|好几)?(次|天|下午|晚上|晚|夜)?的?肚子"),
     re.compile(r"(吃|喝)(完|了|过)(后|之后|以后)?[^。！？!?]{0,10}(反胃|吐出来|全吐|吐了|呕吐|胃疼|胃痛|肚子疼|肚子痛)"),
     # a foreign object found in the food ("饭里边好多石头", "吃出了塑料纸")
-    re.compile(r"(吃出|吃到|喝出|喝到|倒出|饭里|菜里|汤里|粥里|里面有|里边有|里还有|里面还有)[^,.!?，。！？]{0,8}"
-               r"(石头|沙子|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|玻璃)"),
+    re.compile(r"(吃出|吃到|喝出|喝到|倒出|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有)"
+               r"[^,.!?，。！？]{0,8}(石头|沙子|泥|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|铁片|玻璃|牙|木屑"
+               r"|线头|创可贴|钉子|刷毛)"),
+    # a spoiled smell ("肉有一股子臭味儿"), undercooked meat or beans, vomiting, a reaction
+    re.compile(r"(有|一)股子?[^,.!?，。！？]{0,2}(臭味|馊味|腐臭|酸臭|霉味|呕吐物)"),
+    re.compile(r"(鸡|肉|排骨|翅|腿|四季豆|豆角|扁豆)[^,.!?，。！？]{0,4}(没熟|不熟|没有熟|夹生|是生的|还是生的|带血|有血)"),
+    re.compile(r"(全|都|全都)吐出来了"),
+    re.compile(r"(吃|喝)(了|完|过)(之后|以后|后)?[^。！？!?]{0,10}(发麻|起疹|红疹|过敏|头晕|发烧)"),
+    # a swollen pack of dairy or food ("酸奶...已经胀了")
+    re.compile(r"(奶|袋|盒|包装|罐|瓶)[^,.!?，。！？]{0,6}(胀了|鼓了|胀起来|鼓起来|鼓鼓的|胀得)"),
     # meat or a cooked dish that has gone off ("肉臭了", "鱼头都臭了")
     re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶)[^,.!?，。！？]{0,3}(臭了|发臭|馊了|变质|酸臭|有股?臭味)"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
-_FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂".split())
+_FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂 "
+                          "坏肚子 小虫子 不锈钢丝 泥块 细菌性".split())
+#: "质量差" said of rotten fruit is the freshness complaint again (TAXONOMY: quality is what is not
+#: taste or freshness); alone with freshness evidence these words add no quality label
+GENERIC_QUALITY = frozenset("质量差 质量太差 质量不好 品质差 质量 品质 次品 上当 黑心 太次".split())
 
 
 @dataclass
@@ -263,6 +277,7 @@ class LexiconClassifier(Classifier):
             m = FOOD_SAFETY_RES[p].search(text)
             if m:
                 fs_ev.append(m.group(0))
+        _drop_restated(seen)
         # a bare illness / foreign object report is a quality complaint (TAXONOMY)
         for w in fs_ev:
             if w in _FS_QUALITY and w not in seen["quality"]:
@@ -317,6 +332,20 @@ class LexiconClassifier(Classifier):
             id=item_id, complaint=complaint, categories=cats if complaint else [],
             food_safety=fs and complaint, scores=scores, evidence=evidence, sources=sources,
             confidence=conf, low_confidence=low, model=self.version)
+
+
+_RUDE = ("态度", "脾气", "挂电话", "恶略")
+
+
+def _drop_restated(seen: dict[str, dict[str, float]]) -> None:
+    """Evidence that restates another category's complaint is not a category of its own."""
+    q = seen["quality"]
+    if q and sum(seen["freshness"].values()) >= 1.0 and all(w in GENERIC_QUALITY for w in q):
+        q.clear()
+    # the courier's rude attitude (a logistics pattern) is not the shop's service
+    if any("态度" in sp or "脾气" in sp for sp in seen["logistics"]):
+        for sp in [sp for sp in seen["service"] if any(w in sp for w in _RUDE)]:
+            del seen["service"][sp]
 
 
 def _dedupe_spans(spans: dict[str, float]) -> list[str]:

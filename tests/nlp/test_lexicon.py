@@ -91,6 +91,11 @@ def test_rating_awareness(lexicon_clf):
     ("点了两次，闹了两次肚子", "quality"),
     ("炒饭里面有块小石头，差点硌掉牙", "quality"),
     ("红烧鱼的鱼肉都臭了", "freshness"),
+    ("饭菜里有牙，太恶心了", "quality"),                # a foreign object after "里有"
+    ("青椒鸡丁完全没熟，鸡肉还带血", "quality"),          # undercooked meat
+    ("吃两次都坏肚子了", "quality"),
+    ("酸奶送来已经胀了，不能喝", "quality"),              # a swollen pack
+    ("肉有一股子臭味儿，只吃了一口就扔了", "freshness"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
@@ -110,6 +115,7 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "不是很好吃，没有味道",
     "每个苹果外面都有塑料包装袋，很用心",
     "毛血旺很好吃，下次还点",
+    "苹果还没熟透，有点酸",      # unripe fruit is taste, not a health risk
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
@@ -148,3 +154,34 @@ def test_lexicon_file_is_valid():
     lex = LexiconClassifier().lexicon
     assert len(lex.words) > 300 and len(lex.patterns) > 20
     assert {c for es in lex.words.values() for c, _ in es} <= set(CATEGORIES)
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # generic quality words said of rotten fruit restate the freshness complaint
+    ("质量太差了，收到的苹果全烂了", "freshness", "quality"),
+    # a rude courier is logistics, not the shop's service (TAXONOMY: courier behaviour)
+    ("送餐员态度很差，还挂电话", "logistics", "service"),
+    ("快递小哥脾气太大了，东西扔门口就走", "logistics", "service"),
+    # size by comparison and short weight are quality
+    ("说是中果，也就拳头那么大", "quality", None),
+    ("标的五斤，称了一下不到四斤", "quality", None),
+    ("粥忘了给，打电话也没人接", "quality", None),
+    # nobody told the customer about a changed order: service
+    ("菜没了也没有提前跟我沟通，直接换成别的", "service", None),
+])
+def test_restated_and_misattributed_evidence(lexicon_clf, text, expected, absent):
+    r = lexicon_clf.classify(text)
+    assert expected in r.categories, (text, r.categories, r.evidence)
+    if absent:
+        assert absent not in r.categories, (text, r.categories, r.evidence)
+
+
+def test_specific_quality_evidence_survives_freshness(lexicon_clf):
+    r = lexicon_clf.classify("质量太差，个头很小，还烂了两个")
+    assert {"quality", "freshness"} <= set(r.categories), r.evidence
+
+
+def test_polite_courier_leaves_the_shops_service_complaint(lexicon_clf):
+    r = lexicon_clf.classify("送餐员态度很好，但是商家不给退款")
+    assert "service" in r.categories, r.evidence
+    assert "logistics" not in r.categories, r.evidence
