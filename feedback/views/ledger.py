@@ -13,7 +13,7 @@ from ..models.ledger import LEDGER_STATUSES
 from ..services.ledger import LedgerFilterError, LedgerFilters, LedgerQuery
 from ..services.ledger_stats import LedgerStats
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS, STATUS_LABELS
-from .charts import line_chart
+from ..charts import week_trend_chart
 
 PAGE_SIZE = 50
 DEFAULT_WEEKS = 12  # without a date filter the page shows the last 12 weeks (the trend's span)
@@ -56,7 +56,7 @@ def ledger_list(request):
         "by_sku": stats.counts(filters, by="sku"),
         "by_carrier": stats.counts(filters, by="carrier"),
         "trend": trend,
-        "chart": line_chart([(p.week, p.count) for p in trend], title="每周中差评数"),
+        "chart": week_trend_chart([(p.week, p.count) for p in trend], title="每周中差评数"),
         "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,
         "platform_labels": PLATFORM_LABELS, "statuses": LEDGER_STATUSES, "status_labels": STATUS_LABELS,
     }

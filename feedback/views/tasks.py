@@ -17,7 +17,7 @@ from ..services.tasks import (
     task_service,
 )
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS
-from .charts import bar_chart
+from ..charts import week_bar_chart
 
 # What each button does: (to_status, label, needs root cause + corrective action)
 ACTION_LABELS = {
@@ -73,7 +73,7 @@ def detail(request):
         allowed = [s for s in allowed if s in ("verified", "reopened")]  # managers check the fix
     return {
         "task": task, "evidence": evidence, "texts": texts, "events": svc.events(task),
-        "chart": bar_chart([(p.week, p.count) for p in timeline], title="每周投诉数"),
+        "chart": week_bar_chart([(p.week, p.count) for p in timeline], title="每周投诉数"),
         "timeline": timeline, "overdue": svc.is_overdue(task), "allowed": allowed,
         "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
         "category_labels": CATEGORY_LABELS, "platform_labels": PLATFORM_LABELS,

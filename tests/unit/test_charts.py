@@ -1,9 +1,10 @@
-"""The HTML charts: escaped labels, no inline style or script (CSP), one bar per value."""
+"""The SVG charts (web pages and HTML summary): escaped labels, no inline style or script (CSP)."""
 from __future__ import annotations
 
 import re
 
-from feedback.services.exports.svg import empty_chart, hbar_chart, line_chart, pareto_chart
+from feedback.charts import (empty_chart, hbar_chart, line_chart, pareto_chart, week_bar_chart,
+                             week_trend_chart)
 
 
 def test_labels_are_escaped_and_there_is_no_inline_style_or_script():
@@ -28,3 +29,16 @@ def test_line_and_empty_charts():
     svg = str(line_chart("趋势", ["W1", "W2"], [("投诉", [1, 2]), ("食品安全", [0, 1])]))
     assert svg.count("<polyline") == 2
     assert "本期无数据" in str(empty_chart("x")) and "本期无数据" in str(hbar_chart("x", [], []))
+
+
+def test_week_charts_of_the_web_pages():
+    points = [("2026-W01", 4), ("2026-W02", 0), ("<b>", 2)]
+    trend = str(week_trend_chart(points, title="每周中差评数"))
+    assert trend.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="chart"')
+    assert trend.count("<circle") == 3 and "<polygon" in trend and "&lt;b&gt;" in trend
+    assert "style=" not in trend and "<b>" not in trend
+    bars = str(week_bar_chart(points, title="每周投诉数"))
+    assert 'class="chart small"' in bars and bars.count("<rect") == 3
+    heights = [float(h) for h in re.findall(r'height="([\d.]+)"><title>', bars)]
+    assert heights[1] == 0 and abs(heights[0] - 2 * heights[2]) < 0.2
+    assert str(week_trend_chart([], title="x")).count("<circle") == 0
