@@ -59,6 +59,22 @@ def _svg(width: int, height: int, title: str, body: list[str], css_class: str = 
     )
 
 
+def _y_grid(x0: float, x1: float, bottom: float, plot_h: float, vmax: float,
+            web: bool = False) -> list[str]:
+    """Five horizontal grid lines from 0 to ``vmax``, each with its value at the left."""
+    out = []
+    for tick in range(5):
+        y = bottom - plot_h * tick / 4
+        value = escape(_fmt(round(vmax * tick / 4, 2)))
+        if web:
+            out.append(f'<line class="grid" x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}"/>')
+            out.append(f'<text x="{x0 - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>')
+        else:
+            out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#e5e7eb"/>')
+            out.append(f'<text x="{x0 - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">{value}</text>')
+    return out
+
+
 def empty_chart(title: str, width: int = 640, height: int = 60) -> Markup:
     return _svg(width, height, title, [f'<text x="10" y="34" class="chart-empty">{escape(title)}：本期无数据</text>'])
 
@@ -105,12 +121,9 @@ def pareto_chart(title: str, labels: list[str], counts: list[int], cumulative: l
     plot_w, plot_h = width - left - right, height - top - bottom
     vmax = _nice_max(max(counts) if counts else 0)
     step = plot_w / len(labels)
-    body = []
-    for tick in range(5):
+    body = _y_grid(left, width - right, top + plot_h, plot_h, vmax)
+    for tick in range(5):  # the cumulative share's axis on the right
         y = top + plot_h - plot_h * tick / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">'
-                    f'{escape(_fmt(round(vmax * tick / 4, 2)))}</text>')
         body.append(f'<text x="{width - right + 4}" y="{y + 4:.1f}" class="chart-axis">{tick * 25}%</text>')
     points = []
     for i, (lab, n, cum) in enumerate(zip(labels, counts, cumulative)):
@@ -136,12 +149,8 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list]], wi
     plot_w, plot_h = width - left - right, height - top - bottom
     vmax = _nice_max(max(((v or 0) for _, values in series for v in values), default=0))
     step = plot_w / max(len(labels) - 1, 1)
-    body = _legend([name for name, _ in series], left, 16)
-    for tick in range(5):
-        y = top + plot_h - plot_h * tick / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">'
-                    f'{escape(_fmt(round(vmax * tick / 4, 2)))}</text>')
+    body = _legend([name for name, _ in series], left, 16) + _y_grid(left, width - right, top + plot_h,
+                                                                     plot_h, vmax)
     for i, lab in enumerate(labels):
         x = left + i * step
         body.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="chart-label">'
@@ -173,11 +182,7 @@ def week_trend_chart(points: list[tuple[str, int]], *, width: int = 720, height:
     n = len(points)
     top = _nice_max(max([v for _, v in points] + [1]))
     step = w / max(n - 1, 1)
-    body = []
-    for k in range(5):  # grid + y labels
-        y = pad_t + h - k * h / 4
-        body.append(f'<line class="grid" x1="{pad_l}" y1="{_c(y)}" x2="{pad_l + w}" y2="{_c(y)}"/>')
-        body.append(f'<text x="{pad_l - 4}" y="{_c(y + 3)}" text-anchor="end">{_fmt(round(top * k / 4, 2))}</text>')
+    body = _y_grid(pad_l, pad_l + w, pad_t + h, h, top, web=True)
     body.append(f'<line class="axis" x1="{pad_l}" y1="{pad_t + h}" x2="{pad_l + w}" y2="{pad_t + h}"/>')
     if n:
         coords = [(pad_l + i * step, pad_t + h - (v / top) * h) for i, (_, v) in enumerate(points)]
