@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, has_cjk,
                    margin_confidence, parse_item)
-from .regex_trigger import TriggerIndex, required_chars
+from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
@@ -134,12 +134,8 @@ class Lexicon:
         return m
 
     @property
-    def triggers(self) -> list[frozenset[str] | None]:
-        """Per pattern, characters one of which a text must contain to match (regex_trigger)."""
-        return [required_chars(rx) for _, _, rx in self.patterns]
-
-    @property
     def trigger_index(self) -> TriggerIndex:
+        """Which patterns can match a text, from its characters (regex_trigger)."""
         t = self.__dict__.get("_trigger_index")
         if t is None:
             t = self.__dict__["_trigger_index"] = TriggerIndex([rx for _, _, rx in self.patterns])
@@ -225,6 +221,7 @@ class LexiconClassifier(Classifier):
         for w in sorted(self.lexicon.vocabulary()):
             if len(w) > 1 and w.isascii() is False:
                 segmenter.add_word(w, 3000)
+        segmenter.prepare()
         self.segmenter = segmenter
         self.version = LEXICON_VERSION
         # every token the analysis loop acts on (praise, weighted words, negatable praise,

@@ -153,10 +153,13 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         if self.hmm:
             return self._tok.lcut(text, HMM=True)
-        table = self._table
-        if table is None:
-            table = self._table = WordTable(self._tok.FREQ, self._tok.total)
-        return table.cut(text)
+        return (self._table or self.prepare()).cut(text)
+
+    def prepare(self) -> WordTable:
+        """Build the log-probability table now (once the words are added), so the first text
+        does not pay for it."""
+        self._table = WordTable(self._tok.FREQ, self._tok.total)
+        return self._table
 
 
 _segmenter: Segmenter | None = None
