@@ -119,7 +119,14 @@ def cmd_train(args) -> int:
         from .fpcheck import weak_negatives  # noqa: PLC0415
 
         weak = weak_negatives(args.corpus, n=args.weak_negatives, seed=args.seed)
-    train_model(out, weak_rows=weak, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
+    team = []
+    if not args.no_corpus_labels:
+        from .data import load_corpus_labels  # noqa: PLC0415
+
+        team = load_corpus_labels(args.corpus_labels, args.corpus)
+        if Path(args.corpus_labels).exists() and not team:
+            print(f"note: no labeled corpus rows joined ({args.corpus} absent?)", file=sys.stderr)
+    train_model(out, weak_rows=weak, corpus_label_rows=team, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
                 mlm_stop_at=args.mlm_stop_at,
                 intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
@@ -151,7 +158,7 @@ def cmd_retrain(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import CORPUS, LABELED  # noqa: PLC0415
+    from .data import CORPUS, CORPUS_LABELS, LABELED  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -207,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weak-negatives", type=int, default=1000,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
                         "non-complaint rows to the train side (shipped model: 1000)")
+    t.add_argument("--corpus-labels", default=str(CORPUS_LABELS),
+                   help="the team's labels for corpus reviews (ids + labels; texts from --corpus)")
+    t.add_argument("--no-corpus-labels", action="store_true",
+                   help="train on the labeled set's training part only")
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")

@@ -14,6 +14,9 @@ DATA_DIR = Path(os.environ.get("FEEDBACK_NLP_DATA", REPO_ROOT.parent / "shared" 
 LABELED = DATA_DIR / "labeled" / "dev.jsonl"
 CORPUS = DATA_DIR / "corpus" / "reviews.jsonl"
 
+#: Labels the team wrote for corpus reviews (ids and labels only; the texts stay in the corpus).
+CORPUS_LABELS = Path(__file__).resolve().parent / "resources" / "corpus_labels.jsonl"
+
 SPLIT_SEED = 20261123
 HELDOUT_FRACTION = 0.2
 
@@ -79,3 +82,29 @@ def file_sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """Short fingerprint of a raw text: ties a label to the exact corpus text it was given for."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def load_corpus_labels(path: str | os.PathLike = CORPUS_LABELS,
+                       corpus: str | os.PathLike = CORPUS) -> list[dict]:
+    """The team's labeled corpus reviews, joined with their texts from ``corpus`` by id.
+
+    The project ships the labels (``id, complaint, categories, food_safety, text_sha1``) but no
+    corpus text; a label whose text is missing from the corpus or changed (digest mismatch) is
+    left out. Returns ``[]`` when either file is absent."""
+    if not Path(path).exists() or not Path(corpus).exists():
+        return []
+    labels = {str(r["id"]): r for r in read_jsonl(path)}
+    rows = []
+    for r in read_jsonl(corpus):
+        lab = labels.get(str(r.get("id")))
+        if lab is None or text_digest(r.get("text") or "") != lab["text_sha1"]:
+            continue
+        rows.append({"id": lab["id"], "text": r["text"], "source": r.get("category"),
+                     "complaint": lab["complaint"], "categories": list(lab["categories"]),
+                     "food_safety": lab["food_safety"]})
+    return rows

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from .base import CATEGORIES, LABELS
-from .data import CORPUS, LABELED, SPLIT_SEED, file_sha256, read_jsonl, split_labeled
+from .data import (CORPUS, LABELED, SPLIT_SEED, file_sha256, load_corpus_labels, read_jsonl,
+                   split_labeled)
 from .evaluate import compute_metrics
 from .text import normalize
 
@@ -105,10 +106,14 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                 heldout_rows: list[dict] | None = None, quantize: bool = True,
                 sentiment: bool = True, sentiment_features: int = 200000,
                 sentiment_from: str | Path | None = None, weak_rows: list[dict] | None = None,
-                bert_reuse: str | Path | None = None) -> dict:
+                bert_reuse: str | Path | None = None,
+                corpus_label_rows: list[dict] | None = None) -> dict:
     """Train every path into ``out_dir``; returns the manifest. See the module docstring.
 
     ``extra_rows``: manager corrections added to (and overriding by id) the training part.
+    ``corpus_label_rows``: the team's labeled corpus reviews (``data.load_corpus_labels``), added
+    to the training part as labeled rows (in the folds like them); never to the held-out part,
+    and a row whose text is also a held-out text is left out.
     ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
     ``weak_rows``: weak non-complaint rows (``fpcheck.weak_negatives``: corpus praise the lexicon
     finds nothing in) added to the TRAIN side only; they are spread over the folds after the
@@ -145,6 +150,14 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         raise FileNotFoundError(f"labeled data not found: {labeled}")
     if heldout_rows is not None:
         held = heldout_rows
+    held_texts = {normalize(r["text"]) for r in held}
+    n_team = 0
+    if corpus_label_rows:
+        have = {str(r["id"]) for r in train}
+        team = [r for r in corpus_label_rows
+                if str(r["id"]) not in have and normalize(r["text"]) not in held_texts]
+        train = train + team
+        n_team = len(team)
     n_corr = 0
     if extra_rows:
         held_ids = {str(r["id"]) for r in held}
@@ -156,7 +169,6 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             n_corr += 1
         train = list(by_id.values())
     n_labeled = len(train)
-    held_texts = {normalize(r["text"]) for r in held}
     weak = [r for r in (weak_rows or []) if normalize(r["text"]) not in held_texts]
     train = train + weak
     texts = [normalize(r["text"]) for r in train]
@@ -168,7 +180,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     if weak and n_labeled:
         extra = np.arange(n_labeled, len(train))
         fold_idx = [np.concatenate([f, extra[i::k]]) for i, f in enumerate(fold_idx)]
-    _log(f"train {len(train)} rows ({n_corr} corrections, {len(weak)} weak negatives), "
+    _log(f"train {len(train)} rows ({n_team} team-labeled corpus rows, {n_corr} corrections, "
+         f"{len(weak)} weak negatives), "
          f"held-out {len(held)}, {k} folds")
 
     # -- TF-IDF ------------------------------------------------------------------------------
@@ -306,7 +319,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         "seed": seed, "split_seed": split_seed, "labels": list(LABELS),
         "data": {"labeled": str(labeled) if labeled else None,
                  "labeled_sha256": file_sha256(labeled) if labeled else None,
-                 "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr},
+                 "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr,
+                 "corpus_labels": n_team},
         "paths": paths, "default_path": "ensemble" if "ensemble" in paths else "ensemble_lt",
     }
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -438,6 +452,9 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
                 bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
                 ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows,
+                # trained on what the base was trained on: its team-labeled corpus rows too
+                corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
+                    "corpus_labels") else None,
                 runs_dir=Path(out).parent / f".runs-{version}" if out_dir else None)
     items = [{"id": r["id"], "text": r["text"]} for r in held_rows]
     from . import load_classifier  # noqa: PLC0415

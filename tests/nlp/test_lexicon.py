@@ -52,6 +52,12 @@ def test_taxonomy_boundaries(lexicon_clf, text, expected):
         assert other not in r.categories
 
 
+@pytest.mark.parametrize("text", ["说实话，中份根本吃不饱", "菜给的太少了", "粥送来全洒了",
+                                  "都说不要放香菜了，结果还是放了"])
+def test_portion_spill_and_ignored_note_are_quality(lexicon_clf, text):
+    assert "quality" in lexicon_clf.classify(text).categories, text
+
+
 def test_portion_small_and_expensive_is_quality_and_price(lexicon_clf):
     r = lexicon_clf.classify("分量太少了，还这么贵")
     assert {"quality", "price"} <= set(r.categories)
@@ -96,6 +102,13 @@ def test_rating_awareness(lexicon_clf):
     ("吃两次都坏肚子了", "quality"),
     ("酸奶送来已经胀了，不能喝", "quality"),              # a swollen pack
     ("肉有一股子臭味儿，只吃了一口就扔了", "freshness"),
+    # phrasings from the team-labeled corpus rows (lexicon-2026.11.23e)
+    ("米饭里有小石籽，硌到牙了", "quality"),
+    ("草莓有两个都发毛了，不敢要", "freshness"),
+    ("盖饭有点搜了，没法吃", "taste"),
+    ("买的桃子软软的，有一股酒味", "taste"),
+    ("橙子一股很重的农药味", "taste"),
+    ("青菜都没洗干净，还有泥", "quality"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
@@ -116,6 +129,9 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "每个苹果外面都有塑料包装袋，很用心",
     "毛血旺很好吃，下次还点",
     "苹果还没熟透，有点酸",      # unripe fruit is taste, not a health risk
+    "出了那事以后这个牌子的奶再也不敢喝了",  # distrust, no report
+    "这个虾真难吃，都想吐了",    # disgust
+    "很新鲜，希望农药残留不超标",  # a hope, not a finding
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text

@@ -92,3 +92,17 @@ def test_retrain_rejects_bad_corrections(tiny_base, tmp_path):
         retrain_from_corrections([{"id": 1, "text": "x", "categories": ["smell"]}],
                                  base_model_dir=d / "base", out_dir=tmp_path / "x",
                                  heldout=[], labeled=labeled)
+
+
+def test_team_labeled_rows_join_training_but_never_a_held_out_text(tmp_path):
+    from nlp.pipeline import train_model
+
+    labeled = write_jsonl(tmp_path / "labeled.jsonl", _rows("t", TEXTS))
+    held = _rows("h", [("太难吃", [T]), ("都烂了", [F]), ("好慢啊", [L]), ("好吃", [])])
+    team = _rows("c", [("等了一个小时才送到", [L]), ("都烂了", [F]), ("苹果很甜", [])])
+    manifest = train_model(tmp_path / "m", labeled=labeled, corpus=None, bert=False,
+                           sentiment=False, folds=2, heldout_rows=held, corpus_label_rows=team,
+                           version="tiny-team", runs_dir=tmp_path / "runs")
+    # "都烂了" is a held-out text: that team row is left out, the other two are trained on
+    assert manifest["data"]["corpus_labels"] == 2
+    assert manifest["data"]["train_rows"] == len(TEXTS) - round(len(TEXTS) * 0.2) + 2
