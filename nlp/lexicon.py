@@ -186,6 +186,32 @@ def _negated(tokens: list[str], i: int) -> bool:
     return False
 
 
+# between a complaint word and a denial after it ("坏的都没有", "烂的一个也没有")
+_AFTER_SKIP = frozenset("的 都 也 一个 一点 一颗 一只 一处 了 现象 情况".split())
+_DENIALS = frozenset("没有 没 无 木有".split())
+_CLOSERS = frozenset("了 啊 哦 呢 哈 的 哟".split())
+
+
+# the same after a pattern's match: "一个坏" + "的都没有"
+_DENIED_TAIL = re.compile(r"[的了]?[^,.!?;，。！？；]{0,3}?(都|也)(没有|没|木有)[了啊哦呢哈的]?([,.!?;，。！？；~\s]|$)")
+
+
+def _denied_after(tokens: list[str], i: int) -> bool:
+    """True when what follows token ``i`` denies it at the end of the clause ("一个坏的都没有",
+    "破损一点也没有"); "坏的没有换" (the bad ones were not replaced) is no denial."""
+    j, steps = i + 1, 0
+    while j < len(tokens) and steps < 4:
+        t = tokens[j]
+        if t in _DENIALS:
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else ""
+            return steps > 0 and (not nxt.strip() or nxt in CLAUSE_END or nxt in _CLOSERS)
+        if t not in _AFTER_SKIP:
+            return False
+        j += 1
+        steps += 1
+    return False
+
+
 def _followed_by(tokens: list[str], i: int, word: str, window: int = 6) -> bool:
     """True when ``word`` follows token ``i`` within ``window`` tokens of the same clause."""
     for t in tokens[i + 1: i + 1 + window]:
@@ -271,7 +297,7 @@ class LexiconClassifier(Classifier):
                 praise += 1.0
             entries = lex.words.get(tok)
             if entries is not None:
-                if not _negated(tokens, i) and not (
+                if not _negated(tokens, i) and not _denied_after(tokens, i) and not (
                         has_praise and tok in mentions and _aspect_praised(tokens, i)):
                     for cat, w in entries:
                         if w > seen[cat].get(tok, 0.0):
@@ -284,14 +310,15 @@ class LexiconClassifier(Classifier):
                         j -= 1
                     span = "".join(tokens[j: i + 1])
                     seen[cat][span] = max(seen[cat].get(span, 0.0), 1.0)
-            if tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i):
+            if (tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i)
+                    and not _denied_after(tokens, i)):
                 fs_ev.append(tok)
         patterns = lex.patterns
         for p in lex.trigger_index.candidates(text):
             cat, w, rx = patterns[p]
             for m in rx.finditer(text):
                 span = m.group(0)
-                if w > seen[cat].get(span, 0.0):
+                if w > seen[cat].get(span, 0.0) and not _DENIED_TAIL.match(text, m.end()):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
             m = FOOD_SAFETY_RES[p].search(text)

@@ -52,6 +52,16 @@ def test_taxonomy_boundaries(lexicon_clf, text, expected):
         assert other not in r.categories
 
 
+@pytest.mark.parametrize("text,complaint", [
+    ("包装很严实，一个坏的都没有，很新鲜", False),   # denied after the word and after a pattern
+    ("烂的一个也没有，很满意", False),
+    ("有两个坏的，也没有给换", True),               # not denied: the bad ones were not replaced
+    ("坏的没有换", True),
+])
+def test_a_denial_after_the_complaint_word(lexicon_clf, text, complaint):
+    assert lexicon_clf.classify(text).complaint is complaint, text
+
+
 @pytest.mark.parametrize("text", ["说实话，中份根本吃不饱", "菜给的太少了", "粥送来全洒了",
                                   "都说不要放香菜了，结果还是放了"])
 def test_portion_spill_and_ignored_note_are_quality(lexicon_clf, text):
