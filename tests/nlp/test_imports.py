@@ -25,3 +25,20 @@ def test_categories_constant():
     from nlp import CATEGORIES
 
     assert CATEGORIES == ("taste", "freshness", "logistics", "quality", "service", "price", "other")
+
+
+def test_the_default_model_loads_and_runs_without_torch():
+    """The shipped transformer runs on ONNX Runtime: loading the default model imports neither
+    torch nor transformers (torch's import alone was half of the load time)."""
+    code = (
+        "import sys\n"
+        "from nlp import load_classifier\n"
+        "clf = load_classifier()\n"
+        "r = clf.classify_batch([{'id': 1, 'text': '送餐太慢了，等了两个小时', 'rating': 2}])[0]\n"
+        "assert 'logistics' in r.categories, r\n"
+        "print(','.join(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

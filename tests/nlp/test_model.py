@@ -135,5 +135,31 @@ def test_light_inference_matches_transformers(model_dir, manifest):
         expected = ref(input_ids=ids, attention_mask=mask).logits.numpy()
     got = mine.logits(texts)
     assert abs(got - expected).max() < 1e-3
-    q = BertScorer(bert_dir, quantize=True).logits(texts)
-    assert abs(q - expected).max() < 1.0  # int8 stays close to the float model
+    q = BertScorer(bert_dir, quantize=True)
+    assert q.backend == "onnxruntime"  # the shipped int8 model
+    assert abs(q.logits(texts) - expected).max() < 1.0  # int8 stays close to the float model
+
+
+def test_int8_onnx_export_agrees_with_the_float_model(model_dir, manifest, tmp_path):
+    """Re-export the shipped transformer: the int8 ONNX model makes the same decisions as the
+    float torch module on hand-written texts, for batch sizes and lengths other than the
+    export's example input, and its scores do not depend on the other texts of the batch."""
+    import shutil
+
+    import numpy as np
+
+    from nlp.bert import ONNX_INT8, BertScorer, export_onnx
+
+    src = _bert_dir(model_dir, manifest)
+    d = tmp_path / "bert"
+    shutil.copytree(src, d, ignore=shutil.ignore_patterns(ONNX_INT8))
+    export_onnx(d)
+    texts = [g["text"] for g in GOLD] + ["苹果" * 80, "好"]
+    fp = BertScorer(d, quantize=False).logits(texts)
+    q = BertScorer(d, quantize=True)
+    lg = q.logits(texts)
+    assert lg.shape == fp.shape
+    assert ((lg > 0) == (fp > 0)).mean() >= 0.97
+    assert np.abs(lg - fp).mean() < 0.15
+    alone = np.stack([q.logits([t])[0] for t in texts[:5]])
+    assert np.abs(alone - lg[:5]).max() < 0.3
