@@ -94,6 +94,7 @@ def main() -> int:
     manifest = default.manifest
     if "bert" in manifest["paths"]:
         scorer = BertScorer(mdir / manifest["paths"]["bert"]["dir"], quantize=True)
+        res["transformer_backend"] = scorer.backend  # onnxruntime (int8 ONNX) or torch
         scorer.scores(texts[:256])  # warm-up
         _, t_bert = timed(scorer.scores, texts)
         res["transformer_texts_per_s"] = round(len(texts) / t_bert)
