@@ -169,7 +169,9 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             n_corr += 1
         train = list(by_id.values())
     n_labeled = len(train)
-    weak = [r for r in (weak_rows or []) if normalize(r["text"]) not in held_texts]
+    # a weak negative is a guess: never for a text that is held out or labeled for real
+    labeled_texts = held_texts | {normalize(r["text"]) for r in train}
+    weak = [r for r in (weak_rows or []) if normalize(r["text"]) not in labeled_texts]
     train = train + weak
     texts = [normalize(r["text"]) for r in train]
     y = label_matrix(train)
