@@ -370,14 +370,25 @@ def passes_praise_gate(m: dict | None) -> bool:
     return m is None or all(m[k] <= v for k, v in PRAISE_GATE.items())
 
 
+def targets_met(m: dict) -> int:
+    return sum((m.get(k) or 0.0) >= t for k, t in TARGETS.items())
+
+
+def selection_key(m: dict) -> tuple:
+    """How paths are ranked on held-out figures: the number of targets met, then the target
+    attainment, then macro-F1. Attainment alone let one food-safety text of 15 (0.025 of
+    attainment) outweigh four points of macro-F1 and the macro-F1 target itself."""
+    return targets_met(m), target_attainment(m), m["macro_f1"]
+
+
 def select_default(heldout: dict, paths: dict, praise: dict | None = None) -> str:
-    """The path (or ``lexicon``) with the best held-out target attainment, then macro-F1,
-    among the paths that pass the praise gate (all paths when none does or it was not run)."""
+    """The path (or ``lexicon``) ranked first by ``selection_key`` on held-out data, among the
+    paths that pass the praise gate (all paths when none does or it was not run)."""
     cands = ["lexicon"] + [p for p in paths if not paths[p].get("auxiliary")]
     if praise:
         gated = [p for p in cands if passes_praise_gate(praise.get(p))]
         cands = gated or cands
-    return max(cands, key=lambda p: (target_attainment(heldout[p]), heldout[p]["macro_f1"]))
+    return max(cands, key=lambda p: selection_key(heldout[p]))
 
 
 def praise_check_paths(model_dir: str | Path, corpus: str | Path, lexicon=None) -> dict:

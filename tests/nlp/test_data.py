@@ -1,4 +1,6 @@
 """The team's corpus labels: joined with corpus texts by id and checked against a text digest."""
+import pytest
+
 from nlp.data import CORPUS_LABELS, load_corpus_labels, read_jsonl, text_digest
 
 from .conftest import write_jsonl
@@ -32,8 +34,9 @@ def test_absent_files_give_no_rows(tmp_path):
     assert load_corpus_labels(labels, tmp_path / "no-corpus.jsonl") == []
 
 
-def test_shipped_labels_are_consistent_and_hold_no_text():
-    rows = list(read_jsonl(CORPUS_LABELS))
+@pytest.mark.parametrize("path", [CORPUS_LABELS, CORPUS_LABELS.with_name("corpus_labels_round2.jsonl")])
+def test_shipped_labels_are_consistent_and_hold_no_text(path):
+    rows = list(read_jsonl(path))
     assert len(rows) >= 1000
     assert len({r["id"] for r in rows}) == len(rows)
     for r in rows:
@@ -41,3 +44,9 @@ def test_shipped_labels_are_consistent_and_hold_no_text():
         assert set(r["categories"]) <= CATS
         assert r["complaint"] == bool(r["categories"])
         assert not r["food_safety"] or r["complaint"]
+
+
+def test_the_two_rounds_do_not_overlap():
+    one = {r["id"] for r in read_jsonl(CORPUS_LABELS)}
+    two = {r["id"] for r in read_jsonl(CORPUS_LABELS.with_name("corpus_labels_round2.jsonl"))}
+    assert one and two and not one & two

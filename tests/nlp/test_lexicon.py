@@ -119,9 +119,6 @@ def test_rating_awareness(lexicon_clf):
     ("买的桃子软软的，有一股酒味", "taste"),
     ("橙子一股很重的农药味", "taste"),
     ("青菜都没洗干净，还有泥", "quality"),
-    ("猪蹄上都是猪毛，没法吃", "quality"),
-    ("吃了他家的凉菜，拉了一晚上", "quality"),
-    ("鱿鱼是坏的，都臭了", "freshness"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
