@@ -80,6 +80,7 @@ class CharTokenizer:
 
 
 def _pad_numpy(seqs: list[list[int]], pad_id: int = 0):
+    """Right-padded int64 ids and the attention mask (1 for a real token) for one batch."""
     import numpy as np  # noqa: PLC0415
 
     ids = np.full((len(seqs), max(len(s) for s in seqs)), pad_id, dtype=np.int64)
@@ -91,15 +92,11 @@ def _pad_numpy(seqs: list[list[int]], pad_id: int = 0):
 
 
 def pad_batch(seqs: list[list[int]], pad_id: int = 0):
+    """The same padded ids and mask as torch tensors (training, the torch module, the export)."""
     import torch  # noqa: PLC0415
 
-    n = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), n), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
-        mask[i, : len(s)] = 1
-    return ids, mask
+    ids, mask = _pad_numpy(seqs, pad_id)
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def _build_module(cfg: dict, num_labels: int):

@@ -51,6 +51,22 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def _export_int8(model_dir: Path, quantize: bool) -> None:
+    if quantize:
+        from .bert import export_onnx  # noqa: PLC0415
+
+        export_onnx(model_dir)
+
+
+def _shipped_scorer(model_dir: Path, quantize: bool):
+    """The transformer as the classifier will run it: with ``quantize``, the int8 ONNX model is
+    exported first, so out-of-fold logits (what the stacker learns from) are the shipped ones."""
+    from .bert import BertScorer  # noqa: PLC0415
+
+    _export_int8(model_dir, quantize)
+    return BertScorer(model_dir, quantize=quantize)
+
+
 STRICT_FS_PRECISION = 0.6
 
 
@@ -220,25 +236,19 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     oof_bert = None
     bert_info: dict = {}
     if bert and bert_reuse is not None:
-        from .bert import BertScorer, export_onnx  # noqa: PLC0415
-
         reuse = Path(bert_reuse)
         oof_bert = np.zeros(y.shape, dtype=np.float32)
         for f, val in enumerate(fold_idx):
-            if quantize:
-                export_onnx(reuse / f"fold{f}")  # scored the way the shipped model runs
-            oof_bert[val] = BertScorer(reuse / f"fold{f}", quantize=quantize).logits(
+            oof_bert[val] = _shipped_scorer(reuse / f"fold{f}", quantize).logits(
                 [texts[i] for i in val], normalized=True)
             _log(f"bert fold {f} scored (reused)")
         shutil.copytree(reuse / "final-bert", work / "bert")
-        if quantize:
-            export_onnx(work / "bert")
+        _export_int8(work / "bert", quantize)
         bert_info = {"reused_from": str(reuse)}
         bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert[:n_labeled or None])),
                                    y[:n_labeled or None])
     elif bert:
-        from .bert import BertScorer, export_onnx  # noqa: PLC0415
         from .train_bert import pretrain_mlm, train_multilabel  # noqa: PLC0415
 
         if bert_init is not None:
@@ -267,15 +277,12 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             tr = np.setdiff1d(np.arange(len(train)), val)
             d = train_multilabel(init, runs / f"fold{f}", [texts[i] for i in tr], y[tr],
                                  seed=seed + f, epochs=ft_epochs, lr=ft_lr, max_minutes=ft_minutes)
-            if quantize:  # the int8 ONNX model: out-of-fold logits as the shipped model computes them
-                export_onnx(d)
-            oof_bert[val] = BertScorer(d, quantize=quantize).logits([texts[i] for i in val],
-                                                                    normalized=True)
+            oof_bert[val] = _shipped_scorer(d, quantize).logits([texts[i] for i in val],
+                                                                 normalized=True)
             _log(f"bert fold {f} done")
         d = train_multilabel(init, work / "bert", texts, y, seed=seed, epochs=ft_epochs,
                              lr=ft_lr, max_minutes=ft_minutes)
-        if quantize:
-            export_onnx(d)
+        _export_int8(d, quantize)
         bert_info["finetune"] = json.loads((d / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert)), y)
         _log("bert done")

@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -552,7 +553,7 @@ def _insert_pg(session, table, key_cols, rows) -> dict:
     json_cols = {c for c in cols if isinstance(table.c[c].type.dialect_impl(dialect), JSON)}
     quoted = ", ".join(f'"{c}"' for c in cols)
     # one staging table per table and column list; dropped with the transaction, emptied per use
-    stage = f"_stage_{table.name}_{len(cols)}_{abs(hash(tuple(cols))) % 10**8}"
+    stage = f"_stage_{table.name}_{zlib.crc32(quoted.encode()):08x}"
     cur = session.connection().connection.driver_connection.cursor()
     cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DROP AS '
                 f'SELECT {quoted} FROM "{table.name}" WITH NO DATA')
