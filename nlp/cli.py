@@ -124,7 +124,7 @@ def cmd_train(args) -> int:
         from .data import load_corpus_labels  # noqa: PLC0415
 
         team = load_corpus_labels(args.corpus_labels, args.corpus)
-        if Path(args.corpus_labels).exists() and not team:
+        if any(Path(p).exists() for p in args.corpus_labels) and not team:
             print(f"note: no labeled corpus rows joined ({args.corpus} absent?)", file=sys.stderr)
     train_model(out, weak_rows=weak, corpus_label_rows=team, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
@@ -158,7 +158,7 @@ def cmd_retrain(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import CORPUS, CORPUS_LABELS, LABELED  # noqa: PLC0415
+    from .data import CORPUS, CORPUS_LABEL_ROUNDS, LABELED  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -214,8 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weak-negatives", type=int, default=1000,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
                         "non-complaint rows to the train side (shipped model: 1000)")
-    t.add_argument("--corpus-labels", default=str(CORPUS_LABELS),
-                   help="the team's labels for corpus reviews (ids + labels; texts from --corpus)")
+    t.add_argument("--corpus-labels", nargs="+", default=[str(p) for p in CORPUS_LABEL_ROUNDS],
+                   help="the team's labels for corpus reviews, one file per round (ids + labels; "
+                        "texts from --corpus; default: every round in nlp/resources)")
     t.add_argument("--no-corpus-labels", action="store_true",
                    help="train on the labeled set's training part only")
     t.add_argument("--no-bert", action="store_true")

@@ -14,8 +14,12 @@ DATA_DIR = Path(os.environ.get("FEEDBACK_NLP_DATA", REPO_ROOT.parent / "shared" 
 LABELED = DATA_DIR / "labeled" / "dev.jsonl"
 CORPUS = DATA_DIR / "corpus" / "reviews.jsonl"
 
-#: Labels the team wrote for corpus reviews (ids and labels only; the texts stay in the corpus).
+#: Labels the team wrote for corpus reviews (ids and labels only; the texts stay in the corpus),
+#: one file per labeling round; training reads every round.
 CORPUS_LABELS = Path(__file__).resolve().parent / "resources" / "corpus_labels.jsonl"
+CORPUS_LABEL_ROUNDS = tuple(CORPUS_LABELS.with_name(n) for n in (
+    "corpus_labels.jsonl", "corpus_labels_round2.jsonl", "corpus_labels_round3.jsonl",
+    "corpus_labels_round4.jsonl"))
 
 SPLIT_SEED = 20261123
 HELDOUT_FRACTION = 0.2
@@ -89,16 +93,21 @@ def text_digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def load_corpus_labels(path: str | os.PathLike = CORPUS_LABELS,
+def load_corpus_labels(path: str | os.PathLike | Iterable[str | os.PathLike] = CORPUS_LABEL_ROUNDS,
                        corpus: str | os.PathLike = CORPUS) -> list[dict]:
     """The team's labeled corpus reviews, joined with their texts from ``corpus`` by id.
 
+    ``path`` is one labels file or several (rounds); an id labeled in two files takes the later
+    file's labels.
+
     The project ships the labels (``id, complaint, categories, food_safety, text_sha1``) but no
     corpus text; a label whose text is missing from the corpus or changed (digest mismatch) is
-    left out. Returns ``[]`` when either file is absent."""
-    if not Path(path).exists() or not Path(corpus).exists():
+    left out. Returns ``[]`` when no labels file or the corpus is absent."""
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    paths = [p for p in paths if Path(p).exists()]
+    if not paths or not Path(corpus).exists():
         return []
-    labels = {str(r["id"]): r for r in read_jsonl(path)}
+    labels = {str(r["id"]): r for p in paths for r in read_jsonl(p)}
     rows = []
     for r in read_jsonl(corpus):
         lab = labels.get(str(r.get("id")))

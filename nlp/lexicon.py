@@ -19,7 +19,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.11.23e"
+LEXICON_VERSION = "lexicon-2026.11.23g"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -42,7 +42,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 臭味 沉淀物 凝固 老鼠 咬过 喝进去 吃进去 没敢喝 没敢吃
 有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
 坏肚子 过期货 过期食品 臭味儿 腐臭味 腐臭 腥臭 呕吐物 小虫子 不锈钢丝 泥块 细菌性
-石籽 碎石 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉
+石籽 碎石 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 鸭毛 漂浮物 三聚 塑胶线 塑料线
 """.split())
 # 不敢吃/不敢喝 and 想吐 are mostly distrust or disgust ("蒙牛是不敢喝了", "都想吐了"), not a
 # report: on the training rows they were right 2 times in 19, so they are not food-safety words.
@@ -53,6 +53,8 @@ NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
 # ... and these are disgust ("难吃，都想吐了"), cut as one token so 吐了 is not seen; eaten and then
 # sick ("吃完想吐了") is still caught by the illness-after-eating pattern
 NOT_FOOD_SAFETY |= frozenset("想吐 想吐了 快吐了 要吐了".split())
+# a lookbehind for the newer patterns: not right after a negator ("没有烂心", "没坏了的味道")
+_NOT_DENIED = r"(?<![没无不])(?<!没有)"
 FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|吐|恶心|难受)"),
     re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
@@ -62,14 +64,14 @@ FOOD_SAFETY_RES = [
     # eaten, then found spoiled, across a comma ("当你兴冲冲的开始品尝时,才发现,原来芯烂了");
     # not a history of purchases ("吃了好几年了,这次坏了两个")
     re.compile(r"(吃|喝|咬|尝)(了|到|完|时|的时候|一口)(?!(好|很)?(几|多|这么多|很多|两|三)(次|年|回|个月|箱))"
-               r"[^。！？!?]{0,16}?(烂了|坏了|臭了|变质|馊|发霉|霉了|(?<![没无])有味了)"),
+               r"[^。！？!?]{0,16}?(烂了|坏了|臭了|变质|馊|发霉|霉了|(?<![没无])有味了|是烂的|是坏的)"),
     # illness after eating, in more words ("吃完到现在反胃,全部吐出来了", "吃一次,拉一次肚子")
     re.compile(r"(拉|闹)(了|过)?([一两三几]|好几)?(次|天|下午|晚上|晚|夜)?的?肚子"),
     re.compile(r"(吃|喝)(完|了|过)(后|之后|以后)?[^。！？!?]{0,10}(反胃|吐出来|全吐|吐了|呕吐|胃疼|胃痛|肚子疼|肚子痛)"),
     # a foreign object found in the food ("饭里边好多石头", "吃出了塑料纸")
     re.compile(r"(吃出|吃到|喝出|喝到|倒出|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有)"
                r"[^,.!?，。！？]{0,8}(石头|沙子|泥|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|铁片|玻璃|牙|木屑"
-               r"|线头|创可贴|钉子|刷毛)"),
+               r"|线头|创可贴|钉子|刷毛|塑胶)"),
     # a spoiled smell ("肉有一股子臭味儿"), undercooked meat or beans, vomiting, a reaction
     re.compile(r"(有|一)股子?[^,.!?，。！？]{0,2}(臭味|馊味|腐臭|酸臭|霉味|呕吐物)"),
     re.compile(r"(鸡|肉|排骨|翅|腿|四季豆|豆角|扁豆)[^,.!?，。！？]{0,4}(没熟|不熟|没有熟|夹生|是生的|还是生的|带血|有血)"),
@@ -78,7 +80,8 @@ FOOD_SAFETY_RES = [
     # a swollen pack of dairy or food ("酸奶...已经胀了")
     re.compile(r"(奶|袋|盒|包装|罐|瓶)[^,.!?，。！？]{0,6}(胀了|鼓了|胀起来|鼓起来|鼓鼓的|胀得)"),
     # meat or a cooked dish that has gone off ("肉臭了", "鱼头都臭了")
-    re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶)[^,.!?，。！？]{0,3}(臭了|发臭|馊了|变质|酸臭|有股?臭味)"),
+    re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶|豆腐|鱿鱼|馅|陷)[^,.!?，。！？]{0,3}"
+               r"(臭了|发臭|馊了|变质|酸臭|有股?臭味|坏了|是坏的|有点臭|变味了)"),
     # from the team-labeled corpus rows (nlp/resources/corpus_labels.jsonl): a stone that hurt a
     # tooth, plastic shards, mould written 发毛, 馊 typed 搜, a swollen pack, fermented fruit,
     # suspected pesticide or a chemical smell, food that smells foul, unwashed food, bitten food
@@ -93,11 +96,29 @@ FOOD_SAFETY_RES = [
     re.compile(r"(没|没有)(洗|清洗)干净"),
     re.compile(r"(鸡蛋|鸭蛋|咸蛋|猪肉|牛肉|鸡肉|羊肉|肉馅)[^,.!?，。！？]{0,2}(都|全)?坏了"),
     re.compile(r"(被|什么)[^,.!?，。！？]{0,4}咬(的|了|过)"),
+    # from the second round of team-labeled rows: hair or bristles left on meat, illness over a
+    # night, an impossible production date (the tampered-date story)
+    re.compile(r"(肉皮|猪皮|猪蹄|肘子|鸡肉|鸭肉|鸡皮|皮上|肉上)[^,.!?，。！？]{0,6}(有毛|是毛|带毛|毛毛)"),
+    re.compile(r"(吃|喝)[^。！？!?]{0,12}拉了(一|两|整)?(晚上|晚|夜|宿|天)"),
+    re.compile(r"2(月|\.)3[01](日|号)"),
+    # from the third and fourth rounds: more objects found in the food (a cockroach is 小强, a
+    # receipt, foil, a pin), a piece of fruit eaten and found rotten inside, a spoiled smell in a
+    # cooked dish, ill from both ends
+    re.compile(r"(吃出|吃到|喝出|喝到|饭里|菜里|汤里|粥里|面里|可乐里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有"
+               r"|竟然有|居然有)[^,.!?，。！？]{0,8}(石块|小强|草叶|绳子|小票|蛋壳|锡纸|锡箔|别针|瓜子皮|纸(?![巾盒碗袋箱杯])"
+               r"|塑料纸|大头针|订书钉|皮筋|胶带)"),
+    re.compile(r"(吃|咬|尝)(的第?[一二两三]个|起来|掉|中|着)[^。！？!?]{0,12}?" + _NOT_DENIED +
+               r"(烂了|坏了|是烂的|是坏的|坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
+    re.compile(r"(吃|咬|尝)(了|到|完|一口)[^。！？!?]{0,12}?" + _NOT_DENIED + r"(坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
+    re.compile(_NOT_DENIED + r"(烂|坏)[^。！？!?]{0,8}(没注意|不小心)?(咬到了|咬了一口|吃到了|吃进去)"),
+    re.compile(_NOT_DENIED + r"((坏了|变质|馊了?)的味道?|味(道)?不对了)"),
+    re.compile(r"连拉带吐|又拉又吐|上吐下泻"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂 "
-                          "坏肚子 小虫子 不锈钢丝 泥块 细菌性 石籽 碎石 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉".split())
+                          "坏肚子 小虫子 不锈钢丝 泥块 细菌性 石籽 碎石 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 "
+                          "鸭毛 漂浮物 三聚 塑胶线 塑料线".split())
 #: food-safety evidence that names spoilage or mould (freshness, not quality, when it stands alone)
 _SPOILAGE = ("霉", "发毛", "长毛", "馊", "搜了", "臭", "坏了", "变质", "酸败", "变酸", "发酸", "过期",
              "酒味", "腐")

@@ -1,7 +1,7 @@
 """The team's corpus labels: joined with corpus texts by id and checked against a text digest."""
 import pytest
 
-from nlp.data import CORPUS_LABELS, load_corpus_labels, read_jsonl, text_digest
+from nlp.data import CORPUS_LABEL_ROUNDS, load_corpus_labels, read_jsonl, text_digest
 
 from .conftest import write_jsonl
 
@@ -34,7 +34,7 @@ def test_absent_files_give_no_rows(tmp_path):
     assert load_corpus_labels(labels, tmp_path / "no-corpus.jsonl") == []
 
 
-@pytest.mark.parametrize("path", [CORPUS_LABELS, CORPUS_LABELS.with_name("corpus_labels_round2.jsonl")])
+@pytest.mark.parametrize("path", CORPUS_LABEL_ROUNDS, ids=lambda p: p.name)
 def test_shipped_labels_are_consistent_and_hold_no_text(path):
     rows = list(read_jsonl(path))
     assert len(rows) >= 1000
@@ -46,7 +46,29 @@ def test_shipped_labels_are_consistent_and_hold_no_text(path):
         assert not r["food_safety"] or r["complaint"]
 
 
-def test_the_two_rounds_do_not_overlap():
-    one = {r["id"] for r in read_jsonl(CORPUS_LABELS)}
-    two = {r["id"] for r in read_jsonl(CORPUS_LABELS.with_name("corpus_labels_round2.jsonl"))}
-    assert one and two and not one & two
+def test_the_rounds_do_not_overlap():
+    seen: set[str] = set()
+    for path in CORPUS_LABEL_ROUNDS:
+        ids = {r["id"] for r in read_jsonl(path)}
+        assert ids and not ids & seen, path.name
+        seen |= ids
+
+
+def test_several_rounds_load_together_later_round_wins(tmp_path):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [
+        {"id": "c1", "category": "外卖", "sentiment": 0, "text": "送餐太慢了"},
+        {"id": "c2", "category": "水果", "sentiment": 1, "text": "很甜，就是个头小了点"},
+    ])
+    one = write_jsonl(tmp_path / "r1.jsonl", [
+        {"id": "c1", "complaint": True, "categories": ["logistics"], "food_safety": False,
+         "text_sha1": text_digest("送餐太慢了")},
+        {"id": "c2", "complaint": False, "categories": [], "food_safety": False,
+         "text_sha1": text_digest("很甜，就是个头小了点")},
+    ])
+    two = write_jsonl(tmp_path / "r2.jsonl", [
+        {"id": "c2", "complaint": True, "categories": ["quality"], "food_safety": False,
+         "text_sha1": text_digest("很甜，就是个头小了点")},
+    ])
+    rows = {r["id"]: r for r in load_corpus_labels([one, two, tmp_path / "absent.jsonl"], corpus)}
+    assert rows["c1"]["categories"] == ["logistics"]
+    assert rows["c2"]["complaint"] and rows["c2"]["categories"] == ["quality"]

@@ -119,6 +119,15 @@ def test_rating_awareness(lexicon_clf):
     ("买的桃子软软的，有一股酒味", "taste"),
     ("橙子一股很重的农药味", "taste"),
     ("青菜都没洗干净，还有泥", "quality"),
+    ("猪蹄上都是猪毛，没法吃", "quality"),
+    ("吃了他家的凉菜，拉了一晚上", "quality"),
+    ("鱿鱼是坏的，都臭了", "freshness"),
+    ("今天竟然吃到小强！希望店家改善卫生", "quality"),
+    ("冷面里居然吃出一张小票，恶心", "quality"),
+    ("打开吃的第一个苹果就是坏了", "freshness"),
+    ("全是坏苹果，芯都烂的，没注意咬到了", "freshness"),
+    ("牛肉貌似有股坏了的味道", "freshness"),
+    ("吃过两次，两次都拉肚子，连拉带吐", "quality"),
 ])
 def test_food_safety_rules(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
@@ -133,6 +142,8 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "苹果烂了几个",            # rotten fruit noticed on opening: freshness only
     "牛奶临期了",              # near expiry is not expired
     "没有发霉，也没过期",       # negated
+    "吃着挺好，没有烂心",       # negated, in the rules from the later rounds
+    "袋子里有纸巾和筷子",       # paper napkins are no object in the food
     "很新鲜，没有虫子",
     "吃了好几年了，这次烂了两个",  # a purchase history, not an eaten rotten fruit
     "不是很好吃，没有味道",
