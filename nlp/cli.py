@@ -207,13 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mlm-minutes", type=float, default=None, help="optional wall-clock cap")
     t.add_argument("--inter-minutes", type=float, default=None, help="optional wall-clock cap")
     t.add_argument("--inter-texts", type=int, default=40000)
-    t.add_argument("--epochs", type=float, default=8.0)
+    t.add_argument("--epochs", type=float, default=5.0, help="fine-tuning epochs (shipped model: 5)")
     t.add_argument("--lr", type=float, default=3e-4)
     t.add_argument("--ft-minutes", type=float, default=None,
                    help="optional wall-clock cap per fine-tuning run")
-    t.add_argument("--weak-negatives", type=int, default=1000,
+    t.add_argument("--weak-negatives", type=int, default=3000,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
-                        "non-complaint rows to the train side (shipped model: 1000)")
+                        "non-complaint rows to the train side (shipped model: 3000)")
     t.add_argument("--corpus-labels", nargs="+", default=[str(p) for p in CORPUS_LABEL_ROUNDS],
                    help="the team's labels for corpus reviews, one file per round (ids + labels; "
                         "texts from --corpus; default: every round in nlp/resources)")

@@ -137,7 +137,10 @@ def insert_reviews(url: str, n: int, chunk_jobs: bool = True) -> list[int]:
         s.flush()
         import datetime as dt
 
-        base = dt.datetime(2026, 11, 1, 8)
+        # recent reviews (two days back, whole hours): a fixed date would fall out of the
+        # platforms' reply window as the calendar moves, and the drafting actor skips those
+        base = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+                - dt.timedelta(days=2))
         orders, reviews = [], []
         for i in range(n):
             p, b = products[i % 3], batches[i % 3]
