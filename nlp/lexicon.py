@@ -55,6 +55,8 @@ NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期".split())
 NOT_FOOD_SAFETY |= frozenset("想吐 想吐了 快吐了 要吐了".split())
 # a lookbehind for the newer patterns: not right after a negator ("没有烂心", "没坏了的味道")
 _NOT_DENIED = r"(?<![没无不])(?<!没有)"
+# where a foreign object is said to be: found while eating, or in the dish
+_IN_FOOD = r"吃出|吃到|喝出|喝到|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有"
 FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|吐|恶心|难受)"),
     re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
@@ -69,8 +71,8 @@ FOOD_SAFETY_RES = [
     re.compile(r"(拉|闹)(了|过)?([一两三几]|好几)?(次|天|下午|晚上|晚|夜)?的?肚子"),
     re.compile(r"(吃|喝)(完|了|过)(后|之后|以后)?[^。！？!?]{0,10}(反胃|吐出来|全吐|吐了|呕吐|胃疼|胃痛|肚子疼|肚子痛)"),
     # a foreign object found in the food ("饭里边好多石头", "吃出了塑料纸")
-    re.compile(r"(吃出|吃到|喝出|喝到|倒出|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有)"
-               r"[^,.!?，。！？]{0,8}(石头|沙子|泥|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|铁片|玻璃|牙|木屑"
+    re.compile(r"(倒出|" + _IN_FOOD + r")[^,.!?，。！？]{0,8}"
+               r"(石头|沙子|泥|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|铁片|玻璃|牙|木屑"
                r"|线头|创可贴|钉子|刷毛|塑胶)"),
     # a spoiled smell ("肉有一股子臭味儿"), undercooked meat or beans, vomiting, a reaction
     re.compile(r"(有|一)股子?[^,.!?，。！？]{0,2}(臭味|馊味|腐臭|酸臭|霉味|呕吐物)"),
@@ -104,8 +106,8 @@ FOOD_SAFETY_RES = [
     # from the third and fourth rounds: more objects found in the food (a cockroach is 小强, a
     # receipt, foil, a pin), a piece of fruit eaten and found rotten inside, a spoiled smell in a
     # cooked dish, ill from both ends
-    re.compile(r"(吃出|吃到|喝出|喝到|饭里|菜里|汤里|粥里|面里|可乐里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有"
-               r"|竟然有|居然有)[^,.!?，。！？]{0,8}(石块|小强|草叶|绳子|小票|蛋壳|锡纸|锡箔|别针|瓜子皮|纸(?![巾盒碗袋箱杯])"
+    re.compile(r"(" + _IN_FOOD + r"|面里|可乐里|竟然有|居然有)[^,.!?，。！？]{0,8}"
+               r"(石块|小强|草叶|绳子|小票|蛋壳|锡纸|锡箔|别针|瓜子皮|纸(?![巾盒碗袋箱杯])"
                r"|塑料纸|大头针|订书钉|皮筋|胶带)"),
     re.compile(r"(吃|咬|尝)(的第?[一二两三]个|起来|掉|中|着)[^。！？!?]{0,12}?" + _NOT_DENIED +
                r"(烂了|坏了|是烂的|是坏的|坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
