@@ -126,7 +126,13 @@ def cmd_train(args) -> int:
         team = load_corpus_labels(args.corpus_labels, args.corpus)
         if any(Path(p).exists() for p in args.corpus_labels) and not team:
             print(f"note: no labeled corpus rows joined ({args.corpus} absent?)", file=sys.stderr)
-    train_model(out, weak_rows=weak, corpus_label_rows=team, labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
+    validation = []
+    if args.validation_labels:
+        from .data import load_corpus_labels  # noqa: PLC0415
+
+        validation = load_corpus_labels(args.validation_labels, args.corpus)
+    train_model(out, weak_rows=weak, corpus_label_rows=team, validation_rows=validation,
+                labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,
                 mlm_stop_at=args.mlm_stop_at,
                 intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
@@ -134,9 +140,11 @@ def cmd_train(args) -> int:
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
                 sentiment=not args.no_sentiment)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    print(json.dumps({p: {"macro_f1": m["macro_f1"], "main4_min_f1": m["main4_min_f1"],
-                          "food_safety_recall": m["food_safety_recall"]}
-                      for p, m in metrics["heldout"].items()}, indent=1))
+    for part in ("heldout", "validation"):
+        if metrics.get(part):
+            print(part, json.dumps({p: {k: m[k] for k in ("macro_f1", "main4_min_f1",
+                                                           "food_safety_recall")}
+                                    for p, m in metrics[part].items()}, indent=1))
     if args.set_default:
         if out.parent.resolve() != MODELS_DIR.resolve():
             print("--set-default needs the model under nlp/models/", file=sys.stderr)
@@ -158,7 +166,7 @@ def cmd_retrain(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import CORPUS, CORPUS_LABEL_ROUNDS, LABELED  # noqa: PLC0415
+    from .data import CORPUS, CORPUS_LABEL_ROUNDS, LABELED, VALIDATION_ROUNDS  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -216,9 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "non-complaint rows to the train side (shipped model: 3000)")
     t.add_argument("--corpus-labels", nargs="+", default=[str(p) for p in CORPUS_LABEL_ROUNDS],
                    help="the team's labels for corpus reviews, one file per round (ids + labels; "
-                        "texts from --corpus; default: every round in nlp/resources)")
+                        "texts from --corpus; default: the shipped model's rounds, "
+                        "data.CORPUS_LABEL_ROUNDS)")
     t.add_argument("--no-corpus-labels", action="store_true",
                    help="train on the labeled set's training part only")
+    t.add_argument("--validation-labels", nargs="*", default=[str(p) for p in VALIDATION_ROUNDS],
+                   help="team-labeled corpus reviews scored like the held-out part and never "
+                        "trained on (default: the validation round in nlp/resources; none: off)")
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")

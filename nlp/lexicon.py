@@ -19,7 +19,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.11.23g"
+LEXICON_VERSION = "lexicon-2026.12.06"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -108,13 +108,25 @@ FOOD_SAFETY_RES = [
     # cooked dish, ill from both ends
     re.compile(r"(" + _IN_FOOD + r"|面里|可乐里|竟然有|居然有)[^,.!?，。！？]{0,8}"
                r"(石块|小强|草叶|绳子|小票|蛋壳|锡纸|锡箔|别针|瓜子皮|纸(?![巾盒碗袋箱杯])"
-               r"|塑料纸|大头针|订书钉|皮筋|胶带)"),
+               r"|塑料纸|大头针|订书钉|皮筋|胶带|瓜子壳|碎片|砂子|清洁球|钢丝球|瘤子|垃圾|蜘蛛)"),
     re.compile(r"(吃|咬|尝)(的第?[一二两三]个|起来|掉|中|着)[^。！？!?]{0,12}?" + _NOT_DENIED +
                r"(烂了|坏了|是烂的|是坏的|坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
     re.compile(r"(吃|咬|尝)(了|到|完|一口)[^。！？!?]{0,12}?" + _NOT_DENIED + r"(坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
     re.compile(_NOT_DENIED + r"(烂|坏)[^。！？!?]{0,8}(没注意|不小心)?(咬到了|咬了一口|吃到了|吃进去)"),
     re.compile(_NOT_DENIED + r"((坏了|变质|馊了?)的味道?|味(道)?不对了)"),
     re.compile(r"连拉带吐|又拉又吐|上吐下泻"),
+    # from the sixth round (texts the rules missed but a model found food-safety-like): the first
+    # or second piece eaten was rotten, a rotten smell when eaten, a cooked dish or rice that
+    # "has a smell now", sour porridge, rancid oil, pesticide or dye, a cobweb (the objects they
+    # found in food — 瓜子壳, 碎片, 清洁球, 瘤子 … — are in the list above)
+    re.compile(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三]个[^。！？!?]{0,10}?" + _NOT_DENIED +
+               r"(?<![压碰磕摔])(烂|坏)"),
+    re.compile(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
+    re.compile(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
+    re.compile(r"(粥|豆浆|米饭)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"),
+    re.compile(r"坏油|哈喇味"),
+    re.compile(r"(浓|满嘴|一股|有股|严重的)[^,.!?，。！？]{0,2}药(水)?味|打(了)?色素"),
+    re.compile(r"蜘蛛网"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from .base import CATEGORIES, LABELS
-from .data import (CORPUS, LABELED, SPLIT_SEED, file_sha256, load_corpus_labels, read_jsonl,
-                   split_labeled)
+from .data import (CORPUS, LABELED, SPLIT_SEED, VALIDATION_ROUNDS, file_sha256, load_corpus_labels,
+                   read_jsonl, split_labeled)
 from .evaluate import compute_metrics
 from .text import normalize
 
@@ -123,13 +123,16 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                 sentiment: bool = True, sentiment_features: int = 200000,
                 sentiment_from: str | Path | None = None, weak_rows: list[dict] | None = None,
                 bert_reuse: str | Path | None = None,
-                corpus_label_rows: list[dict] | None = None) -> dict:
+                corpus_label_rows: list[dict] | None = None,
+                validation_rows: list[dict] | None = None) -> dict:
     """Train every path into ``out_dir``; returns the manifest. See the module docstring.
 
     ``extra_rows``: manager corrections added to (and overriding by id) the training part.
     ``corpus_label_rows``: the team's labeled corpus reviews (``data.load_corpus_labels``), added
     to the training part as labeled rows (in the folds like them); never to the held-out part,
     and a row whose text is also a held-out text is left out.
+    ``validation_rows``: a labeled natural sample (``data.VALIDATION_ROUNDS``) scored like the
+    held-out part (``metrics.json`` → ``validation``) and, like it, never trained on.
     ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
     ``weak_rows``: weak non-complaint rows (``fpcheck.weak_negatives``: corpus praise the lexicon
     finds nothing in) added to the TRAIN side only; they are spread over the folds after the
@@ -166,7 +169,9 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         raise FileNotFoundError(f"labeled data not found: {labeled}")
     if heldout_rows is not None:
         held = heldout_rows
-    held_texts = {normalize(r["text"]) for r in held}
+    validation_rows = validation_rows or []
+    # texts no training row may repeat: the held-out part and the validation round
+    held_texts = {normalize(r["text"]) for r in held + validation_rows}
     n_team = 0
     if corpus_label_rows:
         have = {str(r["id"]) for r in train}
@@ -179,7 +184,7 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         held_ids = {str(r["id"]) for r in held}
         by_id = {str(r["id"]): r for r in train}
         for r in extra_rows:
-            if str(r.get("id")) in held_ids:
+            if str(r.get("id")) in held_ids or normalize(r.get("text") or "") in held_texts:
                 continue  # never train on the rows the versions are compared on
             by_id[str(r.get("id", f"corr-{n_corr}"))] = r
             n_corr += 1
@@ -337,19 +342,21 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         "data": {"labeled": str(labeled) if labeled else None,
                  "labeled_sha256": file_sha256(labeled) if labeled else None,
                  "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr,
-                 "corpus_labels": n_team},
+                 "corpus_labels": n_team, "validation_rows": len(validation_rows)},
         "paths": paths, "default_path": "ensemble" if "ensemble" in paths else "ensemble_lt",
     }
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
 
     # -- held-out evaluation of every path -------------------------------------------------------
     heldout = evaluate_paths(work, held, lexicon=lex)
+    validation = evaluate_paths(work, validation_rows, lexicon=lex) if validation_rows else None
     praise = praise_check_paths(work, corpus, lexicon=lex) if corpus is not None and Path(
         corpus).exists() else None
     best = select_default(heldout, paths, praise)
     manifest["default_path"] = best
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     metrics = {"version": version, "default_path": best, "heldout": heldout,
+               "validation": validation,
                "praise_check": praise, "weak_negatives": len(weak), "cv_on_train": cv,
                "target_attainment": {p: target_attainment(m) for p, m in heldout.items()},
                "minutes": round((time.time() - t_start) / 60, 1)}
@@ -515,6 +522,9 @@ def refresh_metrics(model_dir: str | Path, labeled: str | Path = LABELED) -> dic
     metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
     _, held = split_labeled(list(read_jsonl(labeled)), seed=manifest["split_seed"])
     heldout = evaluate_paths(model_dir, held)
+    validation = load_corpus_labels(VALIDATION_ROUNDS)
+    if validation:
+        metrics["validation"] = evaluate_paths(model_dir, validation)
     paths = manifest["paths"]
     best = select_default(heldout, paths)
     manifest["default_path"] = best

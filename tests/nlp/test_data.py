@@ -1,10 +1,12 @@
 """The team's corpus labels: joined with corpus texts by id and checked against a text digest."""
 import pytest
 
-from nlp.data import CORPUS_LABEL_ROUNDS, load_corpus_labels, read_jsonl, text_digest
+from nlp.data import (CORPUS_LABEL_ROUNDS, EXTRA_ROUNDS, VALIDATION_ROUNDS, load_corpus_labels,
+                      read_jsonl, text_digest)
 
 from .conftest import write_jsonl
 
+ALL_ROUNDS = CORPUS_LABEL_ROUNDS + EXTRA_ROUNDS + VALIDATION_ROUNDS
 CATS = {"taste", "freshness", "logistics", "quality", "service", "price", "other"}
 
 
@@ -34,7 +36,7 @@ def test_absent_files_give_no_rows(tmp_path):
     assert load_corpus_labels(labels, tmp_path / "no-corpus.jsonl") == []
 
 
-@pytest.mark.parametrize("path", CORPUS_LABEL_ROUNDS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_ROUNDS, ids=lambda p: p.name)
 def test_shipped_labels_are_consistent_and_hold_no_text(path):
     rows = list(read_jsonl(path))
     assert len(rows) >= 1000
@@ -47,8 +49,9 @@ def test_shipped_labels_are_consistent_and_hold_no_text(path):
 
 
 def test_the_rounds_do_not_overlap():
+    """Nor does the validation round overlap a training round (it is never trained on)."""
     seen: set[str] = set()
-    for path in CORPUS_LABEL_ROUNDS:
+    for path in ALL_ROUNDS:
         ids = {r["id"] for r in read_jsonl(path)}
         assert ids and not ids & seen, path.name
         seen |= ids

@@ -106,3 +106,22 @@ def test_team_labeled_rows_join_training_but_never_a_held_out_text(tmp_path):
     # "都烂了" is a held-out text: that team row is left out, the other two are trained on
     assert manifest["data"]["corpus_labels"] == 2
     assert manifest["data"]["train_rows"] == len(TEXTS) - round(len(TEXTS) * 0.2) + 2
+
+
+def test_validation_rows_are_scored_and_never_trained_on(tmp_path):
+    from nlp.pipeline import train_model
+
+    labeled = write_jsonl(tmp_path / "labeled.jsonl", _rows("t", TEXTS))
+    held = _rows("h", [("太难吃", [T]), ("好慢啊", [L]), ("好吃", [])])
+    validation = _rows("v", [("都烂了", [F]), ("送了两个小时", [L]), ("很新鲜", [])])
+    team = _rows("c", [("等了一个小时才送到", [L]), ("都烂了", [F])])
+    manifest = train_model(tmp_path / "m", labeled=labeled, corpus=None, bert=False,
+                           sentiment=False, folds=2, heldout_rows=held, corpus_label_rows=team,
+                           validation_rows=validation, version="tiny-val",
+                           runs_dir=tmp_path / "runs")
+    # "都烂了" is a validation text: that team row is left out
+    assert manifest["data"]["corpus_labels"] == 1
+    assert manifest["data"]["validation_rows"] == 3
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))
+    assert set(metrics["validation"]) == set(metrics["heldout"])
+    assert all(m["n"] == 3 for m in metrics["validation"].values())
