@@ -119,18 +119,15 @@ def cmd_train(args) -> int:
         from .fpcheck import weak_negatives  # noqa: PLC0415
 
         weak = weak_negatives(args.corpus, n=args.weak_negatives, seed=args.seed)
+    from .data import load_corpus_labels  # noqa: PLC0415
+
     team = []
     if not args.no_corpus_labels:
-        from .data import load_corpus_labels  # noqa: PLC0415
-
         team = load_corpus_labels(args.corpus_labels, args.corpus)
         if any(Path(p).exists() for p in args.corpus_labels) and not team:
             print(f"note: no labeled corpus rows joined ({args.corpus} absent?)", file=sys.stderr)
-    validation = []
-    if args.validation_labels:
-        from .data import load_corpus_labels  # noqa: PLC0415
-
-        validation = load_corpus_labels(args.validation_labels, args.corpus)
+    validation = (load_corpus_labels(args.validation_labels, args.corpus)
+                  if args.validation_labels else [])
     train_model(out, weak_rows=weak, corpus_label_rows=team, validation_rows=validation,
                 labeled=args.labeled, corpus=args.corpus, seed=args.seed, folds=args.folds,
                 mlm_dir=args.mlm_dir, mlm_minutes=args.mlm_minutes, mlm_steps=args.mlm_steps,

@@ -171,12 +171,12 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         held = heldout_rows
     validation_rows = validation_rows or []
     # texts no training row may repeat: the held-out part and the validation round
-    held_texts = {normalize(r["text"]) for r in held + validation_rows}
+    set_aside = {normalize(r["text"]) for r in held + validation_rows}
     n_team = 0
     if corpus_label_rows:
         have = {str(r["id"]) for r in train}
         team = [r for r in corpus_label_rows
-                if str(r["id"]) not in have and normalize(r["text"]) not in held_texts]
+                if str(r["id"]) not in have and normalize(r["text"]) not in set_aside]
         train = train + team
         n_team = len(team)
     n_corr = 0
@@ -184,14 +184,14 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         held_ids = {str(r["id"]) for r in held}
         by_id = {str(r["id"]): r for r in train}
         for r in extra_rows:
-            if str(r.get("id")) in held_ids or normalize(r.get("text") or "") in held_texts:
+            if str(r.get("id")) in held_ids or normalize(r.get("text") or "") in set_aside:
                 continue  # never train on the rows the versions are compared on
             by_id[str(r.get("id", f"corr-{n_corr}"))] = r
             n_corr += 1
         train = list(by_id.values())
     n_labeled = len(train)
     # a weak negative is a guess: never for a text that is held out or labeled for real
-    labeled_texts = held_texts | {normalize(r["text"]) for r in train}
+    labeled_texts = set_aside | {normalize(r["text"]) for r in train}
     weak = [r for r in (weak_rows or []) if normalize(r["text"]) not in labeled_texts]
     train = train + weak
     texts = [normalize(r["text"]) for r in train]
@@ -515,16 +515,20 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
 
 
 def refresh_metrics(model_dir: str | Path, labeled: str | Path = LABELED) -> dict:
-    """Re-score the held-out split with the current code (after a change of decision logic
-    that needs no retraining) and rewrite ``metrics.json`` and the manifest's default path."""
+    """Re-score the held-out split (and the validation round, when its texts are here) with the
+    current code (after a change of decision logic that needs no retraining) and rewrite
+    ``metrics.json`` and the manifest's default path."""
+    from .lexicon import LexiconClassifier  # noqa: PLC0415
+
     model_dir = Path(model_dir)
     manifest = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
     _, held = split_labeled(list(read_jsonl(labeled)), seed=manifest["split_seed"])
-    heldout = evaluate_paths(model_dir, held)
+    lexicon = LexiconClassifier()  # loaded once for both sets
+    heldout = evaluate_paths(model_dir, held, lexicon=lexicon)
     validation = load_corpus_labels(VALIDATION_ROUNDS)
     if validation:
-        metrics["validation"] = evaluate_paths(model_dir, validation)
+        metrics["validation"] = evaluate_paths(model_dir, validation, lexicon=lexicon)
     paths = manifest["paths"]
     best = select_default(heldout, paths)
     manifest["default_path"] = best
