@@ -14,6 +14,7 @@ LABELS = CATEGORIES + ("complaint", "food_safety")
 LOW_CONFIDENCE = 0.6
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_RATING_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)|([一二三四五]))\s*(?:星|分|颗星)?$")
 
 
 @dataclass
@@ -53,16 +54,24 @@ def parse_item(item: Any) -> tuple[Any, Any, int | None, str | None]:
         return item_id, None, None, "missing 'text'"
     if not isinstance(text, str):
         return item_id, None, None, f"'text' is a {type(text).__name__}, expected a string"
-    rating = item.get("rating")
-    if rating is not None:
-        try:
-            rating = int(rating)
-        except (TypeError, ValueError):
-            rating = None
-        else:
-            if not 1 <= rating <= 5:
-                rating = None
-    return item_id, text, rating, None
+    return item_id, text, parse_rating(item.get("rating")), None
+
+
+def parse_rating(value: Any) -> int | None:
+    """A 1-5 star rating from 1, 4.0, "5", "5.0", "5星" or "五星"; ``None`` when absent or not a
+    rating (the text alone decides then)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        stars = value
+    else:
+        m = _RATING_RE.match(str(value).strip())
+        if not m:
+            return None
+        stars = float(m[1]) if m[1] else "一二三四五".index(m[2]) + 1
+    if stars != stars or not 1 <= stars <= 5:  # NaN or out of range
+        return None
+    return int(round(stars))
 
 
 def has_cjk(text: str) -> bool:

@@ -17,37 +17,49 @@ def _load(model: str | None, path: str | None):
     return load_classifier(model_dir=model, path=path)
 
 
+def _input_lines(path: str):
+    """``(line number, line)`` of a JSONL input file or ``-`` (stdin), decoded as
+    ``data.read_text`` does (UTF-8 with or without BOM, or GB18030)."""
+    from .data import decode_text, read_text  # noqa: PLC0415
+
+    text = decode_text(sys.stdin.buffer.read(), "stdin") if path == "-" else read_text(path)
+    return enumerate(text.split("\n"), 1)
+
+
 def cmd_classify(args) -> int:
+    from .base import error_result  # noqa: PLC0415
+    from .data import InputError, parse_jsonl_line  # noqa: PLC0415
+
+    lines = _input_lines(args.inp)  # read (and checked) before the output file is opened
     clf = _load(args.model, args.path)
     n = bad = 0
-    src = sys.stdin if args.inp == "-" else open(args.inp, encoding="utf-8")  # noqa: SIM115
     dst = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115
     try:
-        batch: list = []
+        batch: list = []  # input items, or a ready error result for a line that is no object
 
         def flush():
             nonlocal n, bad
-            for r in clf.classify_batch(batch):
+            items = [b for b in batch if isinstance(b, dict)]
+            done = iter(clf.classify_batch(items)) if items else iter(())
+            for b in batch:
+                r = next(done) if isinstance(b, dict) else b
                 dst.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
                 n += 1
                 bad += r.error is not None
             batch.clear()
 
-        for lineno, line in enumerate(src, 1):
+        for lineno, line in lines:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                item = {"id": f"line-{lineno}", "text": None, "_error": exc.msg}
-            batch.append(item)
+                batch.append(parse_jsonl_line(line, lineno, args.inp))
+            except InputError as exc:  # kept in place, with the reason, so outputs stay aligned
+                batch.append(error_result(f"line-{lineno}", str(exc), clf.version))
             if len(batch) >= args.batch_size:
                 flush()
         if batch:
             flush()
     finally:
-        if src is not sys.stdin:
-            src.close()
         if dst is not sys.stdout:
             dst.close()
     print(f"classified {n} items with {clf.version} ({bad} with errors)", file=sys.stderr)
@@ -55,10 +67,13 @@ def cmd_classify(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .data import read_jsonl  # noqa: PLC0415
-    from .evaluate import compute_metrics, dumps, format_table  # noqa: PLC0415
+    from .evaluate import compute_metrics, dumps, format_table, load_gold  # noqa: PLC0415
 
-    gold = list(read_jsonl(args.gold))
+    gold, problems = load_gold(args.gold)
+    for msg in problems[:20]:
+        print(f"skipped {msg}", file=sys.stderr)
+    if len(problems) > 20:
+        print(f"... and {len(problems) - 20} more lines skipped", file=sys.stderr)
     clf = _load(args.model, args.path)
     preds = []
     for i in range(0, len(gold), BATCH):
@@ -67,6 +82,7 @@ def cmd_evaluate(args) -> int:
         preds.extend(r.to_dict() for r in clf.classify_batch(items))
     m = compute_metrics(gold, preds)
     m["model"] = clf.version
+    m["skipped_lines"] = len(problems)
     fp = None
     if args.negatives_from_corpus:
         from .data import CORPUS  # noqa: PLC0415
@@ -250,5 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .data import InputError  # noqa: PLC0415
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (InputError, OSError) as exc:  # a bad path or file: a message, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

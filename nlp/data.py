@@ -32,16 +32,49 @@ SPLIT_SEED = 20261123
 HELDOUT_FRACTION = 0.2
 
 
+class InputError(ValueError):
+    """A user's input file cannot be read as asked; the message says where and why."""
+
+
+#: Encodings tried in order: UTF-8 (a BOM is dropped), then GB18030, a superset of GBK/GB2312,
+#: which Chinese Windows tools and platform exports still write.
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode_text(data: bytes, name: str = "input") -> str:
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{name}: not UTF-8 or GB18030/GBK text")
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A text file in any of ``ENCODINGS``; a missing path or directory is an ``InputError``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file" if not p.exists() else f"{path}: not a file")
+    return decode_text(p.read_bytes(), str(path))
+
+
+def parse_jsonl_line(line: str, lineno: int, name: str = "input") -> dict:
+    """One JSONL line as an object, or an ``InputError`` naming the line and the problem."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"{name}:{lineno}: a JSON {type(row).__name__}, expected an object")
+    return row
+
+
 def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+    """The objects of a JSONL file (UTF-8 with or without BOM, or GB18030); blank lines are
+    skipped; the first bad line raises an ``InputError`` naming it."""
+    for n, line in enumerate(read_text(path).split("\n"), 1):  # not splitlines: U+2028 in a text
+        if line.strip():
+            yield parse_jsonl_line(line, n, str(path))
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from .base import CATEGORIES, LABELS
-from .data import (CORPUS, LABELED, SPLIT_SEED, VALIDATION_ROUNDS, file_sha256, load_corpus_labels,
-                   read_jsonl, split_labeled)
+from .data import (CORPUS, LABELED, SPLIT_SEED, VALIDATION_ROUNDS, InputError, file_sha256,
+                   load_corpus_labels, read_jsonl, split_labeled)
 from .evaluate import compute_metrics
 from .text import normalize
 
@@ -392,7 +392,7 @@ def selection_key(m: dict) -> tuple:
     """How paths are ranked on held-out figures: the number of targets met, then the target
     attainment, then macro-F1. Attainment alone let one food-safety text of 15 (0.025 of
     attainment) outweigh four points of macro-F1 and the macro-F1 target itself."""
-    return targets_met(m), target_attainment(m), m["macro_f1"]
+    return targets_met(m), target_attainment(m), m["macro_f1"] or 0.0
 
 
 def select_default(heldout: dict, paths: dict, praise: dict | None = None) -> str:
@@ -460,15 +460,15 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
     food-safety recall did not drop by more than ``max_fs_drop``. Returns a report dict."""
     from . import MODELS_DIR, DEFAULT_POINTER, default_model_dir  # noqa: PLC0415
 
-    rows = list(read_jsonl(corrections)) if not isinstance(corrections, list) else corrections
-    for r in rows:
-        if "text" not in r or "categories" not in r:
-            raise ValueError(f"correction {r.get('id')!r} lacks 'text' or 'categories'")
-        bad = set(r["categories"]) - set(CATEGORIES)
-        if bad:
-            raise ValueError(f"correction {r.get('id')!r}: unknown categories {sorted(bad)}")
-        r.setdefault("complaint", bool(r["categories"]))
-        r.setdefault("food_safety", False)
+    from .evaluate import gold_row  # noqa: PLC0415
+
+    raw = list(read_jsonl(corrections)) if not isinstance(corrections, list) else corrections
+    rows = []
+    for r in raw:  # the gold format, checked as ``evaluate`` checks it
+        try:
+            rows.append(gold_row(r))
+        except ValueError as exc:
+            raise InputError(f"correction {r.get('id')!r}: {exc}") from None
     base = Path(base_model_dir) if base_model_dir else default_model_dir()
     base_manifest = json.loads((base / "model.json").read_text(encoding="utf-8"))
     version = version or (dt.datetime.now().strftime("%Y.%m.%d-%H%M%S"))
@@ -499,7 +499,7 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
     m_old = compute_metrics(held_rows, [r.to_dict() for r in old.classify_batch(items)])
     m_new = compute_metrics(held_rows, [r.to_dict() for r in new.classify_batch(items)])
     fs_old, fs_new = m_old["food_safety_recall"] or 0.0, m_new["food_safety_recall"] or 0.0
-    better = (m_new["macro_f1"] >= m_old["macro_f1"] + min_gain
+    better = ((m_new["macro_f1"] or 0.0) >= (m_old["macro_f1"] or 0.0) + min_gain
               and fs_new >= fs_old - max_fs_drop)
     report = {"old": {"version": old.version, "dir": str(base), "macro_f1": m_old["macro_f1"],
                       "food_safety_recall": m_old["food_safety_recall"]},

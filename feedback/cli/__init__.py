@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 from pyramid.paster import get_appsettings, setup_logging
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
 
 from ..models import get_engine, get_session_factory
 
@@ -57,11 +59,34 @@ class AppContext:
         finally:
             session.close()
 
+    def schema_exists(self) -> bool:
+        """Whether the migrations have run on this database (a failed query on a database
+        without them is a setup step left out, not a bug)."""
+        try:
+            return sa_inspect(self.engine).has_table("alembic_version")
+        except DBAPIError:
+            return False
+
 
 pass_app = click.make_pass_decorator(AppContext)
 
 
-@click.group()
+class FeedbackGroup(click.Group):
+    """A database error on a database the migrations never ran on is a left-out setup step:
+    say which command fixes it instead of printing the SQL traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            if isinstance(ctx.obj, AppContext) and not ctx.obj.schema_exists():
+                raise click.ClickException(
+                    "数据库尚未初始化 / the database is not set up: run `feedback db upgrade` "
+                    "(`feedback run` does it too)") from exc
+            raise
+
+
+@click.group(cls=FeedbackGroup)
 @click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
               envvar="FEEDBACK_CONFIG", help="The ini file to read.")
 @click.pass_context

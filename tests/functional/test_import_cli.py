@@ -95,3 +95,16 @@ def test_user_and_token_commands(fresh_db_url, backend):
     assert scalar(fresh_db_url, select(User.role).where(User.username == "wang")) == "dept_head"
     nobody = feedback(fresh_db_url, "token", "create", "ghost", "x")
     assert nobody.returncode != 0 and "no such user" in nobody.stderr
+
+
+def test_a_database_never_migrated_gets_the_setup_step_not_a_traceback(tmp_path):
+    path = write(tmp_path / "r.jsonl", '{"platform": "taobao", "review_id": "r1", "text": "太难吃了"}\n'
+                 .encode("utf-8"))
+    db_url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    proc = feedback(db_url, "import", "reviews", str(path))
+    assert proc.returncode == 1
+    assert "feedback db upgrade" in proc.stderr and "Traceback" not in proc.stderr
+    assert feedback(db_url, "db", "upgrade").returncode == 0
+    proc = feedback(db_url, "import", "reviews", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert scalar(db_url, select(func.count()).select_from(Review)) == 1

@@ -65,3 +65,93 @@ def test_python_dash_m_entry_point(tmp_path):
     assert proc.returncode == 0, proc.stderr
     row = json.loads(out.read_text(encoding="utf-8"))
     assert row["id"] == 1 and row["categories"] == ["logistics"]
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_classify_reads_bom_and_gbk_input(tmp_path, encoding):
+    # Windows tools write a BOM; Chinese Windows exports are often GBK/GB18030
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes('{"id": "a", "text": "牛奶过期了，喝了拉肚子"}\r\n{"id": "b", "text": "送餐太慢了"}\r\n'
+                    .encode(encoding))
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", "--in", str(inp), "--out", str(out), "--model", "lexicon"]) == 0
+    a, b = _lines(out)
+    assert a["id"] == "a" and a["error"] is None and a["food_safety"] is True
+    assert b["categories"] == ["logistics"]
+
+
+def test_classify_keeps_bad_lines_in_place_with_their_reason(tmp_path, capsys):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "太难吃了"}\n{"id": "b", "text": \n[1, 2]\n\n'
+                   '{"id": "c", "text": 5}\n{"id": "d", "text": "快递太慢", "rating": "1星"}\n',
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", "--in", str(inp), "--out", str(out), "--model", "lexicon"]) == 0
+    rows = _lines(out)
+    assert [r["id"] for r in rows] == ["a", "line-2", "line-3", "c", "d"]
+    assert "in.jsonl:2: not valid JSON" in rows[1]["error"]
+    assert "expected an object" in rows[2]["error"]
+    assert "'text' is a int" in rows[3]["error"]
+    assert rows[0]["categories"] == ["taste"] and rows[4]["categories"] == ["logistics"]
+    assert "5 items" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["classify", "--in", "{tmp}/missing.jsonl", "--out", "{tmp}/o.jsonl"], "missing.jsonl: no such file"),
+    (["classify", "--in", "{tmp}/in.jsonl", "--out", "{tmp}/no/dir/o.jsonl"], "No such file"),
+    (["classify", "--in", "{tmp}/in.jsonl", "--out", "{tmp}/o.jsonl", "--model", "{tmp}"],
+     "not a model directory"),
+    (["evaluate", "--gold", "{tmp}/binary.jsonl"], "not UTF-8 or GB18030"),
+    (["evaluate", "--gold", "{tmp}/bad_gold.jsonl"], "no usable gold rows"),
+])
+def test_bad_paths_and_files_give_a_message_not_a_traceback(tmp_path, capsys, args, message):
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "好吃"}])
+    (tmp_path / "binary.jsonl").write_bytes(bytes([0xff, 0xfe, 0x81, 0x30, 0xff]) * 10)
+    write_jsonl(tmp_path / "bad_gold.jsonl", [{"id": 1, "text": "好吃", "categories": ["tasty"]}])
+    argv = [a.format(tmp=tmp_path) for a in args]
+    if argv[0] == "evaluate":
+        argv += ["--model", "lexicon"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert not (tmp_path / "o.jsonl").exists()  # nothing half-written
+
+
+def test_evaluate_accepts_chinese_names_and_skips_bad_rows_with_a_message(tmp_path, capsys):
+    assert GOLD[0]["categories"] == ["taste"]
+    gold = [dict(GOLD[0], categories=["口味口感"])] + GOLD[1:]  # the Chinese name of TAXONOMY.md
+    path = tmp_path / "gold.jsonl"
+    lines = [json.dumps(g, ensure_ascii=False) for g in gold]
+    lines += ['{"id": "x", "text": "贵", "categories": ["pricey"]}', '{"id": "y"}', "oops"]
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    assert main(["evaluate", "--gold", str(path), "--model", "lexicon", "--json"]) == 0
+    out, err = capsys.readouterr()
+    m = json.loads(out)
+    assert m["n"] == len(GOLD) and m["skipped_lines"] == 3
+    assert "unknown categories ['pricey']" in err and "missing 'text'" in err and "not valid JSON" in err
+    rows = [{"id": g["id"], "text": g["text"]} for g in GOLD]
+    from nlp import load_classifier
+    preds = [r.to_dict() for r in load_classifier("lexicon").classify_batch(rows)]
+    assert m["per_category"] == compute_metrics(GOLD, preds)["per_category"]
+
+
+def test_gold_rows_are_normalized():
+    from nlp.evaluate import gold_row
+
+    r = gold_row({"text": "又贵又难吃", "categories": "价格、taste", "food_safety": "否"})
+    assert r["categories"] == ["taste", "price"] and r["complaint"] is True and r["food_safety"] is False
+    assert gold_row({"text": "好吃"})["complaint"] is False
+    with pytest.raises(ValueError, match="expected true or false"):
+        gold_row({"text": "x", "categories": [], "complaint": "maybe"})
+
+
+def test_macro_f1_is_undefined_without_a_category_of_enough_examples():
+    m = compute_metrics([{"categories": ["taste"], "complaint": True}],
+                        [{"categories": ["taste"], "complaint": True}])
+    assert m["macro_f1"] is None and m["macro_categories"] == []
+    from nlp.evaluate import format_table
+    assert "n/a" in format_table(m)
