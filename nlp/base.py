@@ -74,6 +74,19 @@ def parse_rating(value: Any) -> int | None:
     return int(round(stars))
 
 
+def batch_items(items: Any) -> list:
+    """``classify_batch``'s argument as a list: any iterable of items (a generator too); a bare
+    string, bytes or dict is a mistake for ``[item]``, and iterating it would classify characters
+    or keys, so it is refused."""
+    if isinstance(items, (str, bytes, dict)) or items is None:
+        raise TypeError(f"classify_batch takes a list of items, not a {type(items).__name__}: "
+                        "wrap one item as [item], or use classify(text)")
+    try:
+        return list(items)
+    except TypeError:
+        raise TypeError(f"classify_batch takes a list of items, not a {type(items).__name__}") from None
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 

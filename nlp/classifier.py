@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import (CATEGORIES, LABELS, LOW_CONFIDENCE, ClassificationResult, Classifier,
-                   error_result, has_cjk, margin_confidence, parse_item)
+                   batch_items, error_result, has_cjk, margin_confidence, parse_item)
 from .lexicon import LexiconClassifier
 from .text import has_content, normalize
 
@@ -115,6 +115,7 @@ class ModelClassifier(Classifier):
 
     # -- classification ---------------------------------------------------------------------
     def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
+        items = batch_items(items)
         results: list[ClassificationResult | None] = [None] * len(items)
         todo: list[tuple[int, object, str, int | None]] = []
         for i, item in enumerate(items):

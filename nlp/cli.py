@@ -17,6 +17,17 @@ def _load(model: str | None, path: str | None):
     return load_classifier(model_dir=model, path=path)
 
 
+def _json_line(row: dict) -> str:
+    """One output line; a lone surrogate (an id written as "\\ud800") cannot be UTF-8, so that
+    line is written with ASCII escapes, which any JSON reader turns back into the same value."""
+    line = json.dumps(row, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(row)
+    return line + "\n"
+
+
 def _input_lines(path: str):
     """``(line number, line)`` of a JSONL input file or ``-`` (stdin), decoded as
     ``data.read_text`` does (UTF-8 with or without BOM, or GB18030)."""
@@ -43,7 +54,7 @@ def cmd_classify(args) -> int:
             done = iter(clf.classify_batch(items)) if items else iter(())
             for b in batch:
                 r = next(done) if isinstance(b, dict) else b
-                dst.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+                dst.write(_json_line(r.to_dict()))
                 n += 1
                 bad += r.error is not None
             batch.clear()

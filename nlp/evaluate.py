@@ -45,6 +45,8 @@ def gold_row(row: dict) -> dict:
     ``food_safety`` to false. Raises ``ValueError`` naming the problem."""
     if not isinstance(row.get("text"), str):
         raise ValueError("missing 'text'" if row.get("text") is None else "'text' is not a string")
+    if row.get("categories") is None and row.get("complaint") is None:
+        raise ValueError("no labels: neither 'complaint' nor 'categories'")
     raw = row.get("categories")
     if raw is None:
         raw = []

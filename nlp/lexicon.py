@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import (CATEGORIES, ClassificationResult, Classifier, error_result, has_cjk,
-                   margin_confidence, parse_item)
+from .base import (CATEGORIES, ClassificationResult, Classifier, batch_items, error_result,
+                   has_cjk, margin_confidence, parse_item)
 from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
@@ -375,7 +375,7 @@ class LexiconClassifier(Classifier):
     # -- classification ---------------------------------------------------------------------
     def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
         out = []
-        for item in items:
+        for item in batch_items(items):
             try:
                 out.append(self._classify_one(item))
             except Exception as exc:  # noqa: BLE001 - one bad item must not sink the batch

@@ -34,6 +34,7 @@ MUTABLE = {"reviews": REVIEW_MUTABLE, "tickets": TICKET_MUTABLE}
 
 _DATETIME_FIELDS = ("reviewed_at", "followup_at", "paid_at", "shipped_at", "signed_at", "opened_at", "closed_at")
 _DATE_FIELDS = ("production_date", "expiry_date")
+_TEXT_FIELDS = ("text", "followup_text", "reason", "buyer_nick", "product_name", "shop", "status")
 _WS = re.compile(r"\s+")
 
 
@@ -77,8 +78,18 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
             raw[name] = _jsonable(cell)
     errors: list[str] = []
     joined = "\x1f".join([c for c in cells if isinstance(c, str)])
-    if "\x00" in joined or (not joined.isascii() and _has_surrogate(joined)):
+    nested = [c for c in cells if isinstance(c, (dict, list))]  # JSON items only
+    if _bad_chars(joined) or any(_bad_chars(k) for k in raw) or any(
+            _bad_chars(json.dumps(c, ensure_ascii=False, default=str), dumped=True) for c in nested):
         errors.append("单元格含有无效字符（NUL 或孤立代理项）/ a cell holds an invalid character (NUL or lone surrogate)")
+    for name, value in get.items():  # a JSON object or array where one value belongs
+        if isinstance(value, (dict, list)) and name != "image_count":
+            errors.append(f"{name}: 须为文本或数字 / must be a string or a number, not a JSON "
+                          f"{'object' if isinstance(value, dict) else 'array'}")
+            get[name] = None
+        elif isinstance(value, bool) and name in _TEXT_FIELDS:
+            errors.append(f"{name}: 须为文本 / must be a string, not {str(value).lower()}")
+            get[name] = None
     rec: dict[str, object] = dict.fromkeys(_SIMPLE)
     for name, parser in _SIMPLE.items():  # only the fields this file has
         if name in get:
@@ -128,7 +139,10 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
             errors.append("评价内容为空 / missing review text")
         rec["followup_text"] = V.clean_optional_text(get.get("followup_text"))
         image_cell = get.get("image_count")
-        rec["image_count"] = None if image_cell is None else V.parse_image_count(image_cell)
+        try:
+            rec["image_count"] = None if image_cell is None else V.parse_image_count(image_cell)
+        except ValueError as exc:
+            errors.append(f"image_count: {exc}")
         tier_cell = get.get("buyer_tier")
         rec["buyer_tier"] = V.parse_buyer_tier(tier_cell)
         if rec["buyer_tier"] is None and _present(tier_cell):
@@ -184,7 +198,13 @@ def _present(value) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
-def _has_surrogate(text: str) -> bool:
+def _bad_chars(text: str, dumped: bool = False) -> bool:
+    """NUL (PostgreSQL text refuses it) or a lone surrogate (not encodable as UTF-8); ``dumped``:
+    ``text`` is JSON, where a NUL is written as the escape \\u0000."""
+    if "\x00" in text or (dumped and "\\u0000" in text):
+        return True
+    if text.isascii():
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -117,7 +117,7 @@ def import_items(session: Session, kind: str, items: list, *, platform: str | No
     """The JSON API: canonical English field names; rejected items are answered, not stored,
     and when every item is bad nothing at all is written."""
     _check_kind(kind)
-    table = read_records(items, kind, platform=platform)
+    table = read_records(items, kind, platform=check_platform(platform))
     return import_table(session, table, kind, platform=None, filename=None, created_by=created_by,
                         source="api", keep_rejected=False)
 
@@ -437,6 +437,11 @@ def _store_main(session, kind, rows, batch_id):
         _update_rows(session, table, updates)
     for key, number in first_row.items():
         statuses[number] = key_status[key]
+    # A repeat whose key changed nothing stored is a duplicate too: re-sending a batch that
+    # repeats an id must answer "duplicate" for every row (and queue no classification).
+    for number, _rec, row in rows:
+        if key_status[(row["platform"], row["dedupe_key"])] == "duplicate":
+            statuses[number] = "duplicate"
     return statuses, ids
 
 

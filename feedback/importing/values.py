@@ -8,9 +8,10 @@ spaces); free text is stored as given and never passes through here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # Excel serial numbers between 1954 and 2119: anything else in a date column is not a date.
@@ -94,20 +95,32 @@ def format_scalar(value) -> str:
     return str(value)
 
 
+_SCIENTIFIC_RE = re.compile(r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$")
+_ID_PRECISION = ("编号精度已丢失（表格把长编号存成了数字），请把该列设为文本后重新导出 / "
+                 "the id lost its digits (the spreadsheet stored a long id as a number): "
+                 "export the column as text")
+
+
 def parse_id(value) -> str | None:
     """Order/review/SKU ids: NFKC, Excel guards (leading ', ="...", tabs) removed."""
     if value is None:
         return None
     if isinstance(value, str) and value.isascii():  # the common case, fast
         text = value.strip()
-        if text and text[0] not in "'=`" and len(text) <= 100 and text.lower() not in EMPTY_MARKERS:
+        if (text and text[0] not in "'=`" and len(text) <= 100 and text.lower() not in EMPTY_MARKERS
+                and not _SCIENTIFIC_RE.match(text)):
             return text
     if isinstance(value, bool):
         raise ValueError(f"无效编号 / invalid id: {value!r}")
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 2 ** 53):
+        # a spreadsheet number: past 2^53 (16 digits) the last digits are already lost
+        raise ValueError(f"{_ID_PRECISION}: {format_scalar(value)[:30]}")
     if isinstance(value, (int, float)):
         text = format_scalar(value)
     else:
         text = nfkc(value)
+    if _SCIENTIFIC_RE.match(text):
+        raise ValueError(f"{_ID_PRECISION}: {text[:30]}")
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
     text = text.lstrip("'`").strip()
@@ -125,9 +138,9 @@ def parse_datetime(value) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return _naive_china(value)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
+        return _naive_china(dt.datetime(value.year, value.month, value.day))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _from_excel_serial(float(value), value)
+        return _from_excel_serial(value, value)
     if isinstance(value, str) and value.isascii() and len(value) >= 10 and value[4] == "-":
         try:  # the common case, in C: 2024-03-05, 2024-03-05 12:00[:00], ISO 8601 with offset
             return _naive_china(dt.datetime.fromisoformat(value.strip()))
@@ -145,13 +158,16 @@ def parse_datetime(value) -> dt.datetime | None:
             raise ValueError(f"日期不存在 / no such date: {text}") from None
         tz = m.groups()[6] if len(m.groups()) > 6 else None
         if tz:
-            result = _naive_china(dt.datetime.fromisoformat(result.isoformat() + ("+00:00" if tz == "Z" else tz)))
-        return result
+            try:
+                result = dt.datetime.fromisoformat(result.isoformat() + ("+00:00" if tz == "Z" else tz))
+            except ValueError:  # an offset of 24 hours or more
+                raise ValueError(f"无效时区 / invalid time-zone offset: {text[:40]}") from None
+        return _naive_china(result)
     try:
         number = float(text)
     except ValueError:
         raise ValueError(f"无法识别的日期 / unparseable date: {text[:40]}") from None
-    return _from_excel_serial(number, text)
+    return _from_excel_serial(number, text[:40])
 
 
 def parse_date(value) -> dt.date | None:
@@ -159,25 +175,34 @@ def parse_date(value) -> dt.date | None:
     return None if result is None else result.date()
 
 
+#: Dates outside these years are typos or placeholders (0001-01-01, 9999-12-31), not events.
+YEAR_RANGE = (1900, 2100)
+
+
 def _naive_china(value: dt.datetime) -> dt.datetime:
+    if not YEAR_RANGE[0] <= value.year <= YEAR_RANGE[1]:
+        raise ValueError(f"日期超出范围 / date out of range ({YEAR_RANGE[0]}-{YEAR_RANGE[1]}): "
+                         f"{value.isoformat()[:32]}")
     if value.tzinfo is None:
         return value
     return value.astimezone(CHINA_TZ).replace(tzinfo=None)
 
 
-def _from_excel_serial(number: float, shown) -> dt.datetime:
+def _from_excel_serial(number, shown) -> dt.datetime:
     low, high = EXCEL_SERIAL_RANGE
-    if not low <= number <= high:
+    if not low <= number <= high:  # NaN and huge integers included
         raise ValueError(f"无法识别的日期 / unparseable date: {shown}")
     return (EXCEL_EPOCH + dt.timedelta(days=number)).replace(microsecond=0)
 
 
 def parse_stars(value) -> int | None:
     """1-5 stars: 5, '5星', '五星', '★★★★☆', '4.0', '５'."""
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"评分须为 1-5 星 / rating must be 1-5 stars: {str(value).lower()}")
     if isinstance(value, (int, float)):
-        number = float(value)
+        number = float(value) if abs(value) < 1e6 else 0.0  # a huge int: out of range below
     else:
         text = nfkc(value)
         if text.lower() in EMPTY_MARKERS:
@@ -191,6 +216,8 @@ def parse_stars(value) -> int | None:
             if not m:
                 raise ValueError(f"无法识别的评分 / unparseable rating: {text[:20]}")
             number = float(m.group(1))
+    if not math.isfinite(number):
+        raise ValueError(f"评分须为 1-5 星 / rating must be 1-5 stars: {value}")
     if not number.is_integer() and number <= 5:
         number = float(round(number + 1e-9))  # 4.5 -> 5 (half up)
     if not 1 <= number <= 5:
@@ -228,26 +255,49 @@ def level_from_stars(stars: int) -> str:
     return "bad" if stars <= 2 else "neutral" if stars == 3 else "good"
 
 
+#: Counts (quantity, shelf-life days, images) are 0..this; more is a typo and overflows a column.
+MAX_COUNT = 1_000_000
+
+
 def parse_int(value, what: str = "数量 / number") -> int | None:
+    """A whole number 0..``MAX_COUNT``: 3, 3.0, '3', '1,200', '３件'."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not value.is_integer():
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():  # NaN and infinities included
             raise ValueError(f"{what} 须为整数 / must be a whole number: {value}")
-        return int(value)
-    text = nfkc(value).replace(",", "").replace(" ", "")
-    text = re.sub(r"(件|个|张|份|箱|袋|盒)$", "", text)
-    if text.lower() in EMPTY_MARKERS:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{what} 无法识别 / not a number: {text[:20]}") from None
-    if not number.is_integer():
-        raise ValueError(f"{what} 须为整数 / must be a whole number: {text[:20]}")
+        number = value
+    else:
+        text = nfkc(value).replace(",", "").replace(" ", "")
+        text = re.sub(r"(件|个|张|份|箱|袋|盒|天|日)$", "", text)
+        if text.lower() in EMPTY_MARKERS:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{what} 无法识别 / not a number: {text[:20]}") from None
+        if not number.is_integer():
+            raise ValueError(f"{what} 须为整数 / must be a whole number: {text[:20]}")
+    if not 0 <= number <= MAX_COUNT:
+        raise ValueError(f"{what} 超出范围 / out of range (0-{MAX_COUNT}): {str(value)[:20]}")
     return int(number)
+
+
+_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")  # after _money_text: no sign, exponent or 3 decimals
+_GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,299.00
+_EURO_RE = re.compile(r"^\d{1,3}(\.\d{3})*,\d{1,2}$")  # 12,50 / 1.234,56 (decimal comma)
+
+
+def _money_text(text: str) -> str:
+    """Thousands separators out, a decimal comma to a point; anything else is left for the
+    pattern check to refuse (a minus sign, 1e3, 12.345, 12,5,0)."""
+    if _GROUPED_RE.match(text):
+        return text.replace(",", "")
+    if _EURO_RE.match(text):
+        return text.replace(".", "").replace(",", ".")
+    return text
 
 
 def parse_amount(value) -> Decimal | None:
@@ -257,12 +307,16 @@ def parse_amount(value) -> Decimal | None:
     if isinstance(value, (int, float)):
         text = repr(value)
     else:
-        text = nfkc(value).replace(",", "").replace(" ", "")
-        text = text.lstrip("¥￥").removesuffix("元").removeprefix("RMB").strip()
+        text = nfkc(value).replace(" ", "").lstrip("¥￥").removesuffix("元").removeprefix("RMB")
+        text = _money_text(text.strip())
     if text.lower() in EMPTY_MARKERS:
         return None
+    # a typed text must look like money; a spreadsheet number (12.4999999 from a formula) is
+    # rounded to the fen, and the range check below refuses a negative one
+    if isinstance(value, str) and not _MONEY_RE.match(text):
+        raise ValueError(f"金额无法识别 / unparseable amount: {text[:20]}")
     try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
+        amount = Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         raise ValueError(f"金额无法识别 / unparseable amount: {text[:20]}") from None
     if amount < 0 or amount >= Decimal("10000000000"):
@@ -277,14 +331,14 @@ def parse_image_count(value) -> int:
     if isinstance(value, (list, tuple)):
         return len(value)
     if isinstance(value, (int, float)):
-        return max(int(value), 0)
+        return parse_int(max(value, 0), "图片数 / image count")
     text = nfkc(value)
     if text.lower() in EMPTY_MARKERS or text in ("无图", "否", "没有"):
         return 0
     if text in ("有图", "是", "有"):
         return 1
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():  # not "²": str.isdigit takes it, int() does not
+        return parse_int(text, "图片数 / image count")
     parts = [p for p in re.split(r"[\s,;|，；、]+", text) if p]
     return len(parts)
 

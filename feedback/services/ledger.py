@@ -54,6 +54,7 @@ from ..models import (
 )
 from ..models.classification import CATEGORIES
 from ..models.ledger import COUNTED_STATUSES, LEDGER_STATUSES
+from ..params import day_param, int_param
 from .ledger_counts import CountTracker
 from .workflow_config import WorkflowConfig
 
@@ -109,7 +110,7 @@ def _parse_date(name: str, value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        return day_param(value)
     except ValueError:
         raise LedgerFilterError(f"{name} 日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD): {value!r}") from None
 
@@ -150,14 +151,14 @@ class LedgerFilters:
             raise LedgerFilterError(f"未知状态 (unknown status): {status!r}")
         rating = text("rating")
         if rating is not None:
-            if not rating.isdigit() or not 1 <= int(rating) <= 5:
+            if int_param(rating) not in (1, 2, 3, 4, 5):
                 raise LedgerFilterError(f"评分应为 1 到 5 (rating must be 1-5): {rating!r}")
-            rating = int(rating)
+            rating = int_param(rating)
         shop_id = text("shop_id")
         if shop_id is not None:
-            if not shop_id.isdigit():
+            if int_param(shop_id) is None:
                 raise LedgerFilterError(f"店铺编号无效 (invalid shop id): {shop_id!r}")
-            shop_id = int(shop_id)
+            shop_id = int_param(shop_id)
         f = cls(
             category=category, sku=text("sku"), batch=text("batch"), carrier=text("carrier"),
             warehouse=text("warehouse"), platform=text("platform"), region=text("region"),

@@ -50,6 +50,7 @@ from ..models import (
 from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
+from ..params import day_param
 from .ledger_counts import track_ids
 
 CATEGORY_LABELS = {
@@ -127,7 +128,7 @@ class Filters:
             raw = text(name, 10)
             if raw:
                 try:
-                    setattr(f, name, dt.date.fromisoformat(raw))
+                    setattr(f, name, day_param(raw))
                 except ValueError:
                     errors.append(f"日期格式应为 YYYY-MM-DD (bad date): {raw}")
         if "status" in params:

@@ -10,12 +10,19 @@ from sqlalchemy import select
 
 from ..models import CATEGORIES, ApiToken, Department, RoutingRule, User
 from ..models.accounts import ROLES
+from ..params import int_param, matched_id
 from ..services.accounts import AccountError, create_api_token, create_user, revoke_api_token, set_password
 from ..services.departments import ensure_departments
 from ..services.triage import CATEGORY_LABELS
 from .layout import ROLE_LABELS
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _get(request, model, raw: str | None):
+    """The row whose id a form field names, or None (no id, not a number, no such row)."""
+    n = int_param(raw)
+    return request.dbsession.get(model, n) if n is not None else None
 
 
 def _text(request, name, maxlen=200):
@@ -47,7 +54,7 @@ def users(request):
 @view_config(route_name="admin.users", request_method="POST", renderer="admin/users.html", permission="admin")
 def user_create(request):
     form = {k: _text(request, k) for k in ("username", "display_name", "email", "role", "department")}
-    dept = request.dbsession.get(Department, int(form["department"])) if form["department"].isdigit() else None
+    dept = _get(request, Department, form["department"])
     try:
         if form["email"] and not EMAIL_RE.match(form["email"]):
             raise AccountError("邮箱格式不正确 (invalid e-mail)")
@@ -67,7 +74,7 @@ def user_create(request):
 
 @view_config(route_name="admin.user_update", request_method="POST", permission="admin")
 def user_update(request):
-    user = request.dbsession.get(User, int(request.matchdict["id"]))
+    user = request.dbsession.get(User, matched_id(request))
     if user is None:
         raise HTTPNotFound("没有这个用户")
     action = request.POST.get("action", "save")
@@ -88,7 +95,7 @@ def user_update(request):
         return _redirect(request, "admin.users")
     role = _text(request, "role")
     dept_raw = _text(request, "department")
-    dept = request.dbsession.get(Department, int(dept_raw)) if dept_raw.isdigit() else None
+    dept = _get(request, Department, dept_raw)
     if role not in ROLES:
         request.session.flash(f"未知角色 (unknown role): {role}", "error")
         return _redirect(request, "admin.users")
@@ -115,7 +122,7 @@ def departments(request):
 
 @view_config(route_name="admin.department_update", request_method="POST", permission="admin")
 def department_update(request):
-    dept = request.dbsession.get(Department, int(request.matchdict["id"]))
+    dept = request.dbsession.get(Department, matched_id(request))
     if dept is None:
         raise HTTPNotFound("没有这个部门")
     name, email, webhook = _text(request, "name", 100), _text(request, "head_email"), _text(request, "webhook_url", 500)
@@ -143,14 +150,14 @@ def _rule_from_form(request, rule: RoutingRule) -> list[str]:
     if category not in CATEGORIES:
         errors.append(f"未知分类 (unknown category): {category}")
     dept_raw = _text(request, "department")
-    dept = request.dbsession.get(Department, int(dept_raw)) if dept_raw.isdigit() else None
+    dept = _get(request, Department, dept_raw)
     if dept is None:
         errors.append("请选择部门 (choose a department)")
     priority_raw = _text(request, "priority", 10) or "100"
-    try:
-        priority = int(priority_raw)
-    except ValueError:
-        errors.append(f"优先级必须是整数 (priority must be an integer): {priority_raw}")
+    priority = int_param(priority_raw)
+    if priority is None or priority > 1_000_000:
+        errors.append(f"优先级必须是 0 到 1000000 的整数 (priority must be an integer 0-1000000): "
+                      f"{priority_raw}")
         priority = 100
     if errors:
         return errors
@@ -185,7 +192,7 @@ def routing_create(request):
 
 @view_config(route_name="admin.routing_update", request_method="POST", permission="admin")
 def routing_update(request):
-    rule = request.dbsession.get(RoutingRule, int(request.matchdict["id"]))
+    rule = request.dbsession.get(RoutingRule, matched_id(request))
     if rule is None:
         raise HTTPNotFound("没有这条规则")
     errors = _rule_from_form(request, rule)
@@ -213,7 +220,7 @@ def tokens(request):
 def token_create(request):
     name = _text(request, "name", 100)
     user_raw = _text(request, "user")
-    user = request.dbsession.get(User, int(user_raw)) if user_raw.isdigit() else request.user
+    user = _get(request, User, user_raw) if int_param(user_raw) is not None else request.user
     if not name or user is None:
         request.response.status = 400
         return _tokens_page(request, error="请填写令牌名称并选择用户 (name and user are required)")
@@ -225,7 +232,7 @@ def token_create(request):
 
 @view_config(route_name="admin.token_revoke", request_method="POST", permission="admin")
 def token_revoke(request):
-    token = request.dbsession.get(ApiToken, int(request.matchdict["id"]))
+    token = request.dbsession.get(ApiToken, matched_id(request))
     if token is None:
         raise HTTPNotFound("没有这个令牌")
     revoke_api_token(request.dbsession, token.id)

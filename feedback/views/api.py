@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
-from pyramid.view import view_config
+from pyramid.view import notfound_view_config, view_config
 
 from ..importing import ImportFileError, import_items
 
@@ -25,6 +26,11 @@ def _error(request, status: int, message: str, **extra) -> dict:
     return {"status": status, "error": message, **extra}
 
 
+def _no_constant(name: str):
+    # Python's parser takes NaN and Infinity, which JSON does not have
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _read_body(request):
     """(payload, None) or (None, error response dict)."""
     length = request.content_length
@@ -34,11 +40,14 @@ def _read_body(request):
     if len(raw) > MAX_BODY_BYTES:
         return None, _error(request, 413, f"请求体过大 / body too large: max {MAX_BODY_BYTES} bytes")
     try:
-        payload = json.loads(raw.decode("utf-8-sig"))
+        payload = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constant)
     except UnicodeDecodeError:
         return None, _error(request, 400, "请求体须为 UTF-8 JSON / the body must be UTF-8 JSON")
     except json.JSONDecodeError as exc:
         return None, _error(request, 400, f"JSON 无法解析 / invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except (ValueError, RecursionError) as exc:  # NaN, a number of thousands of digits, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+        return None, _error(request, 400, f"JSON 无法解析 / invalid JSON: {reason}")
     if isinstance(payload, list):
         payload = {"items": payload}
     if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
@@ -65,7 +74,7 @@ def _ingest(request, kind: str):
     try:
         result = import_items(request.dbsession, kind, payload["items"], platform=platform,
                               created_by=request.user.username)
-    except ImportFileError as exc:  # pragma: no cover - items never fail as a whole
+    except ImportFileError as exc:  # an unknown "platform" for the whole body
         return _error(request, 422, str(exc))
     errors = sum(1 for item in result.items if item.status == "error")
     if errors == 0:
@@ -105,3 +114,18 @@ def openapi_document() -> dict:
 @view_config(route_name="api.openapi", request_method="GET", renderer="json", permission=NO_PERMISSION_REQUIRED)
 def openapi(request):
     return openapi_document()
+
+
+@notfound_view_config(path_info=r"^/api/", append_slash=False)
+def api_not_found(exc, request):
+    """JSON for scripts: 405 with ``Allow`` when the path is an API route and only the method is
+    wrong (GET /api/v1/reviews), else 404."""
+    if request.matched_route is not None:
+        allowed = "GET" if request.matched_route.name == "api.openapi" else "POST"
+        response = Response(json_body={"status": 405, "error": f"方法不允许 / method not allowed: use {allowed}"})
+        response.status = 405
+        response.headers["Allow"] = allowed
+        return response
+    response = Response(json_body={"status": 404, "error": f"没有这个接口 / no such endpoint: {request.path}"})
+    response.status = 404
+    return response

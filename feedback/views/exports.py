@@ -13,6 +13,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import ExportJob
+from ..params import matched_id, page_param
 from ..services.exports.jobs import ExportError, exports_dir, request_export, resolve_file, snapshot_path
 from ..services.exports.labels import (
     CATEGORY_LABELS,
@@ -31,7 +32,7 @@ CONTENT_TYPES = {
 
 
 def _job(request) -> ExportJob:
-    job = request.dbsession.get(ExportJob, int(request.matchdict["id"]))
+    job = request.dbsession.get(ExportJob, matched_id(request))
     if job is None:
         raise HTTPNotFound("导出任务不存在 (no such export)")
     return job
@@ -43,10 +44,7 @@ def _labels() -> dict:
 
 @view_config(route_name="exports.list", request_method="GET", renderer="exports/list.html", permission="export")
 def export_list(request):
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_param(request.GET.get("page"))
     jobs = request.dbsession.execute(
         select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)

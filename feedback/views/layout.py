@@ -11,6 +11,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.interfaces import IRoutesMapper
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 ROLE_LABELS = {"admin": "管理员", "manager": "评价经理", "dept_head": "部门负责人"}
@@ -89,3 +90,15 @@ def notfound(exc, request):
     response.status = 404
     return response
 
+
+
+@exception_view_config(UnicodeDecodeError)
+def undecodable_request(exc, request):
+    """A query string or form that is not UTF-8 (``%ff``): the request is bad, not the server."""
+    message = "请求中的参数不是 UTF-8 编码 / the request's parameters are not UTF-8"
+    if request.path_info.startswith("/api/"):
+        response = Response(json_body={"status": 400, "error": message})
+    else:
+        response = Response(message, content_type="text/plain", charset="utf-8")
+    response.status = 400
+    return response

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..models import CATEGORIES, PLATFORMS, Classification, User
 from ..models.meta import utcnow
 from ..models.replies import DRAFT_STATUSES, TEMPLATE_KINDS, TONES, ReplyDraft
+from ..params import int_param, matched_id, page_param
 from ..services.replies import export as reply_export
 from ..services.replies.defaults import PLACEHOLDERS
 from ..services.replies.rules import CATEGORY_LABELS, reply_length
@@ -30,7 +31,7 @@ def _common() -> dict:
 
 
 def _draft_or_404(request) -> ReplyDraft:
-    draft = request.dbsession.get(ReplyDraft, int(request.matchdict["id"]))
+    draft = request.dbsession.get(ReplyDraft, matched_id(request))
     if draft is None:
         raise HTTPNotFound("没有这条回复草稿 (reply draft not found)")
     return draft
@@ -43,10 +44,7 @@ def _back(request, draft: ReplyDraft | None = None):
 
 
 def _int_param(request, name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.GET.get(name, default)))
-    except (TypeError, ValueError):
-        return default
+    return page_param(request.GET.get(name), default)
 
 
 @view_config(route_name="replies.list", renderer="replies/list.html", permission="reply")
@@ -149,10 +147,9 @@ def reply_approve(request):
 
 @view_config(route_name="replies.batch_approve", request_method="POST", permission="reply")
 def reply_batch_approve(request):
-    try:
-        ids = sorted({int(i) for i in request.POST.getall("ids")})
-    except ValueError as exc:
-        raise HTTPBadRequest("ids 必须是数字 (ids must be integers)") from exc
+    ids = sorted({int_param(i) for i in request.POST.getall("ids")})
+    if None in ids:
+        raise HTTPBadRequest("ids 必须是数字 (ids must be integers)")
     if not ids:
         request.session.flash("请先勾选要批准的回复。(select replies first)", "error")
         return _back(request)
@@ -232,7 +229,7 @@ def template_create(request):
 
 @view_config(route_name="replies.template_update", request_method="POST", permission="reply.admin")
 def template_update(request):
-    template_id = int(request.matchdict["id"])
+    template_id = matched_id(request)
     try:
         ReplyService(request.dbsession).save_template(request.user, template_id=template_id,
                                                       **_template_fields(request))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..models import Review, Ticket
 from ..models.tasks import TASK_STATUSES
+from ..params import int_param, matched_id
 from ..services.tasks import (
     SEVERITY_NAMES,
     STATUS_NAMES,
@@ -32,7 +33,7 @@ BOARD_LIMIT = 100  # per column; the oldest verified tasks drop off the board
 
 def _get_task(request, svc):
     try:
-        return svc.get(int(request.matchdict["id"]))
+        return svc.get(matched_id(request))
     except (TaskNotFound, TaskForbidden) as exc:
         # Another department's task is answered like a missing one: no existence leak.
         raise HTTPNotFound("没有这个任务，或不在您的部门范围内") from exc
@@ -42,7 +43,7 @@ def _get_task(request, svc):
 def board(request):
     svc = task_service(request)
     dept = request.GET.get("department", "")
-    department_id = int(dept) if dept.isdigit() and svc.scoped_department_id is None else None
+    department_id = int_param(dept) if svc.scoped_department_id is None else None
     columns = []
     for status in TASK_STATUSES:
         tasks = svc.list(status=status, department_id=department_id, limit=BOARD_LIMIT)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..models import CATEGORIES, PLATFORMS, Department, LedgerEntry, RootCauseTask
 from ..models.tasks import ACTIVE_TASK_STATUSES
+from ..params import int_param, matched_id
 from ..services.outbox import add_job
 from ..services.tasks import STATUS_NAMES as TASK_STATUS_NAMES
 from ..services.triage import (
@@ -76,7 +77,7 @@ def triage_list(request):
 @view_config(route_name="entries.detail", renderer="triage/detail.html", permission="tasks.view")
 def entry_detail(request):
     service = TriageService(request.dbsession)
-    entry = service.get_entry(int(request.matchdict["id"]))
+    entry = service.get_entry(matched_id(request))
     can_triage = request.has_permission("triage")
     if entry is None or not service.visible_to(request.user, entry, bool(can_triage)):
         raise HTTPNotFound("没有这条中差评，或不在您的部门范围内")
@@ -102,7 +103,7 @@ def _enqueue_ledger_rebuild(request, review_ids, ticket_ids):
 @view_config(route_name="entries.correct", request_method="POST", permission="triage")
 def entry_correct(request):
     service = TriageService(request.dbsession)
-    entry = service.get_entry(int(request.matchdict["id"]))
+    entry = service.get_entry(matched_id(request))
     if entry is None:
         raise HTTPNotFound("没有这条中差评")
     action = request.POST.get("action", "save")
@@ -123,7 +124,7 @@ def entry_correct(request):
             if entry.status == "unsure":
                 raise TriageError("疑似投诉请先确认为投诉，再分派 (confirm it as a complaint first)")
             dept = request.POST.get("department_id", "")
-            n = service.bulk("assign", request.user, [entry.id], department_id=int(dept) if dept.isdigit() else None)
+            n = service.bulk("assign", request.user, [entry.id], department_id=int_param(dept))
             msg = f"#{entry.id} 已分派给部门。" if n else f"#{entry.id} 已在该部门的任务中。"
         else:
             raise TriageError(f"未知操作 (unknown action): {action}")
@@ -163,8 +164,7 @@ def triage_bulk(request):
         return HTTPSeeOther(back)
     task_id = request.POST.get("task_id", "").strip()
     dept_id = request.POST.get("department_id", "").strip()
-    kwargs = {"task_id": int(task_id) if task_id.isdigit() else None,
-              "department_id": int(dept_id) if dept_id.isdigit() else None}
+    kwargs = {"task_id": int_param(task_id), "department_id": int_param(dept_id)}
     if action == "attach" and kwargs["task_id"] is None:
         request.session.flash("请填写整改任务编号 (task id).", "error")
         return HTTPSeeOther(back)
@@ -190,7 +190,7 @@ def triage_bulk(request):
                 _collect_subjects(service, chunk, touched_r, touched_t)
                 done += service.bulk(action, request.user, chunk, **kwargs)
         else:
-            ids = [int(i) for i in request.POST.getall("ids") if i.isdigit()]
+            ids = [n for n in map(int_param, request.POST.getall("ids")) if n is not None]
             if not ids:
                 raise TriageError("没有选中任何记录 (nothing selected).")
             touched_r, touched_t = set(), set()

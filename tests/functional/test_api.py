@@ -115,3 +115,66 @@ def test_openapi_document_is_public(testapp):
     post = doc["paths"]["/api/v1/reviews"]["post"]
     assert set(post["responses"]) >= {"200", "207", "400", "401", "403", "413", "422"}
     assert "text" in doc["components"]["schemas"]["ReviewItem"]["properties"]
+
+
+@pytest.mark.parametrize("kind, bad, message", [
+    ("reviews", {"image_count": 10 ** 30}, "image_count"),
+    ("reviews", {"quantity": 1e300}, "out of range"),
+    ("reviews", {"quantity": -3}, "out of range"),
+    ("reviews", {"reviewed_at": "0001-01-01T00:00:00+09:00"}, "date out of range"),
+    ("reviews", {"reviewed_at": "9999-12-31T23:00:00-01:00"}, "date out of range"),
+    ("reviews", {"reviewed_at": "2024-03-05 12:00+25:00"}, "time-zone offset"),
+    ("reviews", {"text": {"a": 1}}, "must be a string or a number"),
+    ("reviews", {"review_id": [1, 2]}, "must be a string or a number"),
+    ("reviews", {"text": True}, "must be a string"),
+    ("reviews", {"extra": {"k": "\u0000"}}, "invalid character"),
+    ("reviews", {"extra": ["\ud800"]}, "invalid character"),
+    ("reviews", {"k\u0000": "v"}, "invalid character"),
+    ("tickets", {"amount": "-NaN"}, "amount"),
+    ("tickets", {"shelf_life_days": 10 ** 25}, "out of range"),
+])
+def test_a_bad_value_is_one_item_422_and_the_good_items_are_stored(testapp, tokens, dbsession, kind, bad,
+                                                                   message):
+    if kind == "reviews":
+        good = {"review_id": "OK-1", "text": "很好吃", "rating": 5}
+        item = {"review_id": "BAD-1", "text": "难吃", "rating": 1, **bad}
+    else:
+        good = {"ticket_id": "OK-1", "type": "退款", "reason": "坏了"}
+        item = {"ticket_id": "BAD-1", "type": "退款", "reason": "坏了", **bad}
+    res = testapp.post(f"/api/v1/{kind}", json.dumps({"platform": "jd", "items": [good, item]}),
+                       headers=dict(auth(tokens["manager"]), **{"Content-Type": "application/json"}),
+                       status=207)
+    ok, err = res.json["results"]
+    assert ok["status"] == "created" and err["status"] == "error"
+    assert message in " ".join(err["errors"])
+    assert count(dbsession, Review if kind == "reviews" else Ticket) == 1
+
+
+@pytest.mark.parametrize("body", ['{"items": [{"text": "x", "image_count": NaN}]}',
+                                  '{"items": [{"text": "x", "image_count": ' + "9" * 5000 + "}]}",
+                                  "[" * 100000])
+def test_json_python_reads_but_json_does_not_allow_is_400(testapp, tokens, body):
+    res = testapp.post("/api/v1/reviews", body, status=400,
+                       headers=dict(auth(tokens["manager"]), **{"Content-Type": "application/json"}))
+    assert "invalid JSON" in res.json["error"]
+
+
+def test_resending_a_batch_that_repeats_an_id_is_all_duplicates_and_queues_nothing(testapp, tokens, dbsession):
+    from feedback.models import OutboxJob
+
+    items = [{"review_id": "DUP1", "text": "A 太咸"}, {"review_id": "DUP1", "text": "B 太淡"}]
+    first = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": items},
+                              headers=auth(tokens["manager"])).json
+    assert first["inserted"] == 1
+    jobs = count(dbsession, OutboxJob)
+    again = testapp.post_json("/api/v1/reviews", {"platform": "jd", "items": items},
+                              headers=auth(tokens["manager"])).json
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
+    assert (again["updated"], count(dbsession, OutboxJob)) == (0, jobs)
+    assert dbsession.scalars(select(Review.text)).one() == "B 太淡"  # the later row won, once
+
+
+def test_an_unknown_platform_for_the_whole_body_names_it(testapp, tokens):
+    res = testapp.post_json("/api/v1/reviews", {"platform": "amazon", "items": ITEMS},
+                            headers=auth(tokens["manager"]), status=422)
+    assert "unknown platform: amazon" in res.json["error"]

@@ -144,9 +144,31 @@ def test_gold_rows_are_normalized():
 
     r = gold_row({"text": "又贵又难吃", "categories": "价格、taste", "food_safety": "否"})
     assert r["categories"] == ["taste", "price"] and r["complaint"] is True and r["food_safety"] is False
-    assert gold_row({"text": "好吃"})["complaint"] is False
+    assert gold_row({"text": "好吃", "complaint": False})["categories"] == []
+    with pytest.raises(ValueError, match="no labels"):
+        gold_row({"text": "好吃"})
     with pytest.raises(ValueError, match="expected true or false"):
         gold_row({"text": "x", "categories": [], "complaint": "maybe"})
+
+
+def test_classify_writes_an_id_with_a_lone_surrogate_as_an_ascii_escape(tmp_path):
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "\\ud800", "text": "难吃"}\n{"id": "b", "text": "快递慢"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", "--in", str(inp), "--out", str(out), "--model", "lexicon"]) == 0
+    a, b = _lines(out)
+    assert a["id"] == "\ud800" and a["categories"] == ["taste"] and b["id"] == "b"
+
+
+@pytest.mark.parametrize("items", ["发霉", None, {"text": "发霉"}, 5])
+def test_classify_batch_refuses_what_is_not_a_list_of_items(lexicon_clf, items):
+    with pytest.raises(TypeError, match="list of items"):
+        lexicon_clf.classify_batch(items)
+
+
+def test_classify_batch_takes_a_generator(lexicon_clf):
+    assert [r.categories for r in lexicon_clf.classify_batch({"text": t} for t in ["太咸了", "快递太慢"])] == [
+        ["taste"], ["logistics"]]
 
 
 def test_macro_f1_is_undefined_without_a_category_of_enough_examples():

@@ -113,3 +113,42 @@ def test_followup_empty_markers():
     assert V.clean_optional_text("无") is None
     assert V.clean_optional_text("暂无追评") is None
     assert V.clean_optional_text(" 还会再买 ") == " 还会再买 "  # text is stored as given
+
+
+@pytest.mark.parametrize("value", [1.2345678901234567e18, 2.0 ** 53, "1.23457E+18", "2.02611e+17", 12.5])
+def test_an_id_a_spreadsheet_turned_into_a_number_is_refused_not_merged(value):
+    # two different 19-digit ids stored as floats are the same float: accepting it merges rows
+    with pytest.raises(ValueError, match="lost its digits"):
+        V.parse_id(value)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12,50", "12.50"), ("1.234,56", "1234.56"), ("1,299.00", "1299.00"), ("￥1,299.00", "1299.00"),
+    ("RMB 8.80", "8.80"), (12.4999999, "12.50"), (12.345, "12.35"),
+])
+def test_amounts_with_a_decimal_comma_or_thousands_separators(text, expected):
+    assert V.parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["12.345", "1e3", "-5", "-NaN", "12,5,0", "Infinity", -5.0, 1e20])
+def test_amounts_that_are_not_money_are_refused(text):
+    with pytest.raises(ValueError, match="amount"):
+        V.parse_amount(text)
+
+
+@pytest.mark.parametrize("parse, value", [
+    (V.parse_int, 10 ** 25), (V.parse_int, 1e300), (V.parse_int, -3), (V.parse_int, float("nan")),
+    (V.parse_int, "99999999999999999999"), (V.parse_image_count, 10 ** 30),
+    (V.parse_image_count, float("nan")), (V.parse_image_count, float("inf")),
+    (V.parse_stars, 10 ** 400), (V.parse_stars, float("nan")),
+])
+def test_numbers_out_of_range_are_a_row_error_not_an_overflow(parse, value):
+    with pytest.raises(ValueError):
+        parse(value)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-01:00", "1800-01-01",
+                                  "2024-03-05 12:00+25:00"])
+def test_dates_out_of_range_or_with_an_impossible_offset_say_why(text):
+    with pytest.raises(ValueError, match="out of range|offset"):
+        V.parse_datetime(text)
