@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-
 import click
 
 from . import AppContext, cli, pass_app
@@ -27,8 +26,12 @@ def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool
             click.echo(json.dumps({"error": str(exc), "file": path}, ensure_ascii=False), err=True)
         raise click.ClickException(f"无法导入 {path}: {exc}") from None
     summary = result.as_dict()
+    # every row rejected: the rows are kept in the batch, but a script must see that it failed
+    all_rejected = result.rejected > 0 and result.inserted + result.updated + result.duplicates == 0
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
+        if all_rejected:
+            raise click.exceptions.Exit(1)
         return
     click.echo(
         f"{path}: 格式 {summary['format']}"
@@ -45,6 +48,9 @@ def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool
         click.echo(f"  第 {item['row']} 行 / row {item['row']}: {item['reason']}")
     if result.rejected > 10:
         click.echo(f"  …共 {result.rejected} 行被拒绝，详见导入批次 / see the import batch for all rejected rows")
+    if all_rejected:
+        raise click.ClickException("没有一行可以导入（被拒绝的行已保存在导入批次中）/ "
+                                   "no row could be imported (the rejected rows are kept in the import batch)")
 
 
 def _command(kind: str, help_text: str):

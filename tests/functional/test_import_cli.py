@@ -108,3 +108,16 @@ def test_a_database_never_migrated_gets_the_setup_step_not_a_traceback(tmp_path)
     proc = feedback(db_url, "import", "reviews", str(path))
     assert proc.returncode == 0, proc.stderr
     assert scalar(db_url, select(func.count()).select_from(Review)) == 1
+
+
+def test_a_file_where_every_row_is_rejected_exits_1_and_keeps_the_rows(fresh_db_url, tmp_path):
+    rows = [taobao_row(i) for i in range(1, 4)]
+    for r in rows:
+        r[5] = ""  # no review text
+    path = write(tmp_path / "bad.csv", csv_bytes(TAOBAO_HEADER, rows))
+    proc = feedback(fresh_db_url, "import", "reviews", str(path))
+    assert proc.returncode == 1 and "no row could be imported" in proc.stderr
+    assert "rejected=3" in proc.stdout
+    from feedback.models import RejectedRow
+    assert scalar(fresh_db_url, select(func.count()).select_from(RejectedRow)) == 3
+    assert feedback(fresh_db_url, "import", "reviews", str(path), "--json").returncode == 1

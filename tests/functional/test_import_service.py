@@ -245,3 +245,39 @@ def test_api_items_use_the_same_path(dbsession):
     assert count(dbsession, RejectedRow) == 0  # API errors are answered, not stored
     nothing = import_items(dbsession, "reviews", [{"text": ""}], platform="jd")
     assert nothing.import_batch_id is None and nothing.items[0].status == "error"
+
+
+def test_shifted_and_swallowed_rows_are_rejected_with_their_raw_cells(dbsession, tmp_path):
+    body = ("订单编号,子订单编号,初评等级,评价时间,评价内容\n"
+            "V1,S1,差评,2026-11-01,肉是臭的,吃了拉肚子,再也不买了\n"  # an unquoted comma shifts the text
+            'V2,S2,差评,2026-11-01,"太咸了\nV3,S3,好评,2026-11-02,回购\nV4,S4,好评,2026-11-03,"好吃"吗\n'
+            "V5,S5,好评,2026-11-04,好吃\n")
+    result = import_file(dbsession, write(tmp_path / "tb.csv", body.encode()), "reviews")
+    assert (result.inserted, result.rejected) == (1, 2)
+    rejected = dbsession.scalars(select(RejectedRow).where(RejectedRow.import_batch_id == result.import_batch_id)
+                                 .order_by(RejectedRow.row_number)).all()
+    assert [r.row_number for r in rejected] == [2, 3]
+    assert "more cells than the header" in rejected[0].reason
+    assert json.loads(rejected[0].raw)["_col6"] == "吃了拉肚子"
+    assert "swallowed the next 2 lines" in rejected[1].reason
+    assert "V3,S3" in json.loads(rejected[1].raw)["评价内容"]
+    assert dbsession.scalars(select(Review.text)).all() == ["好吃"]
+
+
+def test_all_sheets_with_the_header_are_imported_and_rows_name_their_sheet(dbsession, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "10月"
+    header = ["订单编号", "子订单编号", "初评等级", "评价内容", "评价时间"]
+    wb.active.append(header)
+    wb.active.append(["M1", "S1", "好评", "十月", "2026-10-05"])
+    other = wb.create_sheet("11月")
+    other.append(header)
+    other.append(["M2", "S2", "差评", "十一月", "2026-11-05"])
+    other.append(["M3", "S3", "差评", "", "2026-11-06"])  # no text: rejected, as row 3 of 11月
+    wb.create_sheet("说明").append(["导出说明"])
+    path = tmp_path / "tb.xlsx"
+    wb.save(path)
+    result = import_file(dbsession, path, "reviews")
+    assert (result.inserted, result.rejected) == (2, 1)
+    assert any("11月" in n and "1000000" in n for n in result.notes) and any("说明" in n for n in result.notes)
+    assert dbsession.scalar(select(RejectedRow.row_number)) == 1_000_003

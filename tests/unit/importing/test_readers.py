@@ -212,3 +212,131 @@ def test_formula_like_text_is_kept_as_given():
     rec = build_record("reviews", header, ['=HYPERLINK("http://x","点我")'], platform_override="jd",
                        platform_default=None)
     assert rec["text"] == '=HYPERLINK("http://x","点我")'
+
+
+# -- audit fixes: files real exports (or their users) produce -------------------------------------
+
+TB_HEADER = "订单编号,子订单编号,初评等级,评价内容,评价时间\n"
+
+
+def test_an_unclosed_quote_rejects_the_row_that_swallowed_the_next_lines():
+    data = (TB_HEADER + 'U1,S1,好评,很好,2026-11-01\nU2,S2,差评,"太咸了 根本没法吃,2026-11-01\n'
+            'U3,S3,好评,回购,2026-11-02\nU4,S4,中评,一般,2026-11-03\nU5,S5,好评,"正品"吗,2026-11-03\n'
+            'U6,S6,好评,好,2026-11-04\n').encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert [r.error for r in table.rows][0] is None and table.rows[-1].cells[0] == "U6"
+    bad = table.rows[1]
+    assert "引号未闭合" in bad.error and "unclosed quote" in bad.error and "3" in bad.error
+    assert "U3,S3" in bad.cells[3]  # the raw stays with the rejected row
+    # Quoted to the end of the file: the last row says so, whether or not a line break ends the file.
+    tail = read_bytes((TB_HEADER + 'U1,S1,好评,好,2026-11-01\nU2,S2,差评,"太咸了,2026-11-02\n').encode(),
+                      "reviews", filename="x.csv")
+    assert "unclosed quote" in tail.rows[-1].error and tail.rows[-1].cells is not None
+
+
+def test_a_real_multiline_review_still_imports():
+    data = (TB_HEADER + 'U1,S1,差评,"第一行,还行\n第二行\r\n第三行",2026-11-01\nU2,S2,好评,好,2026-11-02\n').encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert [r.error for r in table.rows] == [None, None]
+    assert table.rows[0].cells[3] == "第一行,还行\n第二行\r\n第三行"
+
+
+def _workbook(sheets: dict) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_every_xlsx_sheet_with_the_same_header_is_read_and_the_rest_named():
+    header = ["订单编号", "子订单编号", "初评等级", "评价内容", "评价时间"]
+    data = _workbook({
+        "说明": [["本表由千牛导出"], ["请勿修改表头"]],
+        "10月": [header, ["M1", "S1", "好评", "十月", "2026-10-05"]],
+        "空白": [],
+        "11月": [header, ["M2", "S2", "差评", "十一月一", "2026-11-05"], ["M3", "S3", "差评", "十一月二", "2026-11-06"]],
+        "京东": [["订单号", "评价星级", "评价内容"], ["J1", 5, "好"]],
+    })
+    table = read_bytes(data, "reviews", filename="tb.xlsx")
+    assert [(r.number, r.cells[3]) for r in table.rows] == [(2, "十月"), (1_000_002, "十一月一"), (1_000_003, "十一月二")]
+    notes = "\n".join(table.notes)
+    assert "「说明」" in notes and "「京东」" in notes and "空白" not in notes
+    assert "「11月」" in notes and "1000000 + n" in notes
+
+
+@pytest.mark.parametrize("data, delimiter_format", [
+    ("订单编号;子订单编号;宝贝名称;评价内容;评价时间;图片\nT1;S1;牛肉;晒图;2026-11-01;"
+     + ",".join(f"https://img.example.com/{i}.jpg" for i in range(9)) + "\nT2;S2;牛肉;有异物;2026-11-01;\n", "csv"),
+    ("订单编号\t子订单编号\t评价内容\t评价时间\nT1\tS1\t好吃,好吃,好吃,好吃,真的好吃,,,\t2026-11-01\n"
+     "T2\tS2\t一般\t2026-11-01\n", "tsv"),
+])
+def test_the_separator_is_the_one_that_splits_the_header(data, delimiter_format):
+    table = read_bytes(data.encode(), "reviews", filename="x.csv")
+    assert table.file_format == delimiter_format and table.header.family == "taobao"
+    assert [r.cells[:2] for r in table.rows] == [["T1", "S1"], ["T2", "S2"]]
+    assert all(r.error is None for r in table.rows)
+
+
+def test_a_one_column_file_keeps_commas_in_its_text():
+    table = read_bytes("评价内容\n好吃,好吃\n不错\n".encode(), "reviews", filename="x.csv")
+    assert cells(table) == [["好吃,好吃"], ["不错"]]
+
+
+def test_a_trailing_separator_in_the_header_does_not_make_the_last_row_truncated():
+    data = (TB_HEADER.rstrip("\n") + ",\nQ1,S1,好评,很好吃,2026-11-01\nQ2,S2,差评,太咸了,2026-11-02").encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert [r.error for r in table.rows] == [None, None]
+    cut = read_bytes((TB_HEADER + "Q1,S1,好评,很好吃,2026-11-01\nQ2,S2,差评").encode(), "reviews", filename="x.csv")
+    assert "truncated" in cut.rows[-1].error  # a row really cut short still is
+
+
+def test_a_row_wider_than_the_header_is_rejected_but_empty_extra_cells_are_fine():
+    data = ("订单编号,子订单编号,初评等级,评价时间,评价内容\n"
+            "V1,S1,差评,2026-11-01,肉是臭的,吃了拉肚子,再也不买了\nV2,S2,好评,2026-11-01,好吃,,\n").encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert "多出 2 列" in table.rows[0].error and "2 more cells than the header" in table.rows[0].error
+    assert table.rows[0].cells[5] == "吃了拉肚子"  # kept for the rejected row
+    assert table.rows[1].error is None
+    semi = read_bytes("评价内容;评价时间\n好;2026-11-01;x\n".encode(), "reviews", filename="x.csv")
+    assert "分号" in semi.rows[0].error and "semicolon" in semi.rows[0].error
+
+
+def test_duplicate_header_names_keep_both_values():
+    data = "备注,评价内容,备注,评价星级\n客服已回访,好吃,老客户,5\n".encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert table.header.columns == ["备注", "评价内容", "备注_2", "评价星级"]
+    rec = build_record("reviews", table.header, table.rows[0].cells, platform_override="jd", platform_default=None)
+    assert rec["raw"] == {"备注": "客服已回访", "备注_2": "老客户"}
+
+
+@pytest.mark.parametrize("codec, delimiter", [("utf-16-le", "\t"), ("utf-16-be", ",")])
+def test_utf16_without_bom_is_decoded(codec, delimiter):
+    text = REVIEW_CSV.replace(",", delimiter)
+    table = read_bytes(text.encode(codec), "reviews", filename="x.csv")
+    assert table.encoding == codec and table.rows[0].cells[3] == "草莓烂了一半"
+
+
+@pytest.mark.parametrize("data, message", [
+    ('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><body><table><tr><td>评价内容</td></tr>'
+     "<tr><td>好</td></tr></table></body></html>", "HTML"),
+    ('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet>'
+     "<Table><Row><Cell><Data>评价内容</Data></Cell></Row></Table></Worksheet></Workbook>", "XML Spreadsheet 2003"),
+])
+def test_html_and_xml_tables_are_told_to_be_saved_as_xlsx(data, message):
+    with pytest.raises(ImportFileError) as info:
+        read_bytes(data.encode(), "reviews", filename="export.xls")
+    assert message in str(info.value) and "另存为 .xlsx" in str(info.value) and "save it as .xlsx" in str(info.value)
+
+
+def test_a_csv_named_xlsx_is_read_as_csv_with_a_note():
+    table = read_bytes(REVIEW_CSV.encode("gbk"), "reviews", filename="评价.xlsx")
+    assert table.file_format == "csv" and table.rows[0].cells[3] == "草莓烂了一半"
+    assert any("read as CSV" in note for note in table.notes)
+    with pytest.raises(ImportFileError) as info:  # binary, not a zip: still "damaged"
+        read_bytes(bytes(range(256)) * 4, "reviews", filename="评价.xlsx")
+    assert "XLSX" in str(info.value)
