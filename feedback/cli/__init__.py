@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ..models import get_engine, get_session_factory
 
@@ -59,31 +59,48 @@ class AppContext:
         finally:
             session.close()
 
-    def schema_exists(self) -> bool:
+    def schema_exists(self) -> bool | None:
         """Whether the migrations have run on this database (a failed query on a database
-        without them is a setup step left out, not a bug)."""
+        without them is a setup step left out, not a bug); None when it cannot be reached."""
         try:
             return sa_inspect(self.engine).has_table("alembic_version")
         except DBAPIError:
-            return False
+            return None
 
 
 pass_app = click.make_pass_decorator(AppContext)
 
 
 class FeedbackGroup(click.Group):
-    """A database error on a database the migrations never ran on is a left-out setup step:
-    say which command fixes it instead of printing the SQL traceback."""
+    """Errors of the setup, not of the code, as one line saying what to fix: a database the
+    migrations never ran on or that cannot be reached, a bad database URL or ini file, a path
+    that cannot be written, an unknown migration revision."""
 
     def invoke(self, ctx):
+        from alembic.util.exc import CommandError  # noqa: PLC0415
+        from plaster.exceptions import PlasterError  # noqa: PLC0415
+
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:
-            if isinstance(ctx.obj, AppContext) and not ctx.obj.schema_exists():
+            state = ctx.obj.schema_exists() if isinstance(ctx.obj, AppContext) else True
+            if state is None:
+                raise click.ClickException(f"无法连接数据库 / cannot reach the database: "
+                                           f"{str(exc.orig).strip().splitlines()[0][:300]}") from exc
+            if state is False:
                 raise click.ClickException(
                     "数据库尚未初始化 / the database is not set up: run `feedback db upgrade` "
                     "(`feedback run` does it too)") from exc
             raise
+        except ArgumentError as exc:  # FEEDBACK_DB_URL or sqlalchemy.url is no database URL
+            raise click.ClickException(f"数据库地址无效 / bad database URL: {exc}") from exc
+        except PlasterError as exc:
+            raise click.ClickException(f"配置文件无法读取 / cannot read the config file: {exc}") from exc
+        except CommandError as exc:
+            raise click.ClickException(f"迁移失败 / migration: {exc}") from exc
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"文件错误 / file error: {exc.strerror or exc}{where}") from exc
 
 
 @click.group(cls=FeedbackGroup)

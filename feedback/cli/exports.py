@@ -44,6 +44,12 @@ def _out_path(out: str, allowed: tuple[str, ...]) -> Path:
         raise click.UsageError(f"输出目录不可写 (directory is not writable): {parent}")
     if path.is_dir():
         raise click.UsageError(f"--out 是一个目录 (--out is a directory): {out}")
+    probe = path.with_name(path.name + ".part")
+    try:  # root passes os.access everywhere; /proc or a read-only mount only fail on open
+        probe.open("wb").close()
+        probe.unlink()
+    except OSError as exc:
+        raise click.UsageError(f"无法写入输出文件 (cannot write --out): {out}: {exc.strerror}") from None
     return path
 
 
@@ -134,7 +140,7 @@ def run_cmd(app, job_id):
 
 
 @export_group.command("jobs")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @pass_app
 def jobs_cmd(app, limit):
     """The latest export jobs."""

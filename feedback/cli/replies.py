@@ -16,7 +16,7 @@ def replies():
 @replies.command("draft")
 @click.option("--all", "include_expired", is_flag=True,
               help="Also draft for reviews whose platform reply window has already closed.")
-@click.option("--limit", type=int, default=None, help="Draft at most this many.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Draft at most this many.")
 @click.option("--show/--no-show", default=False, help="Print each draft.")
 @pass_app
 def draft_cmd(app, include_expired, limit, show):

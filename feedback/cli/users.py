@@ -52,13 +52,16 @@ def token_group():
 def token_create(app, username, name):
     """为 USERNAME 创建名为 NAME 的 API 令牌，只显示一次 / create an API token (shown once)."""
     from ..models import User
-    from ..services.accounts import create_api_token
+    from ..services.accounts import AccountError, create_api_token
 
     with app.session() as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
             raise click.ClickException(f"用户不存在 / no such user: {username}")
-        secret = create_api_token(session, user, name)
+        try:
+            secret = create_api_token(session, user, name)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(secret)
     click.echo("请立即保存，此令牌不会再次显示 / store it now: it is not shown again "
                "(Authorization: Bearer <token>)", err=True)

@@ -25,8 +25,10 @@ def dramatiq_argv(queues, processes: int, threads: int) -> list[str]:
 
 
 @cli.command("worker")
-@click.option("--processes", "-p", default=1, show_default=True, help="NLP worker processes.")
-@click.option("--threads", "-t", default=2, show_default=True, help="Threads per NLP worker process.")
+@click.option("--processes", "-p", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="NLP worker processes.")
+@click.option("--threads", "-t", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per NLP worker process.")
 @click.option("--group", type=click.Choice(["all", "nlp", "general"]), default="all", show_default=True,
               help="Which worker group to run.")
 @pass_app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -34,17 +35,26 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
+#: The web form and the CLI alike: names that can be typed at a login prompt and shown anywhere.
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{2,100}")
+
+
 def create_user(session: Session, username: str, password: str, role: str, *,
                 display_name: str = "", department_code: str | None = None,
                 email: str | None = None) -> User:
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise AccountError("用户名只能包含字母、数字、_ . -，2–100 位 / invalid username: "
+                           "2-100 letters, digits, _ . -")
     if role not in ROLES:
         raise AccountError(f"未知角色 / unknown role {role!r}; one of {', '.join(ROLES)}")
+    if len(display_name) > 100:
+        raise AccountError("显示名最多 100 字 / display name longer than 100 characters")
     if len(password) < 8:
         raise AccountError("密码至少 8 位 / password must have at least 8 characters")
     department = None
-    if role == "dept_head":
-        if not department_code:
-            raise AccountError("部门负责人必须指定部门 / a department head needs a department")
+    if role == "dept_head" and not department_code:
+        raise AccountError("部门负责人必须指定部门 / a department head needs a department")
+    if department_code:  # a manager may belong to a department too
         department = session.execute(
             select(Department).where(Department.code == department_code)
         ).scalar_one_or_none()
@@ -61,6 +71,9 @@ def create_user(session: Session, username: str, password: str, role: str, *,
 
 def create_api_token(session: Session, user: User, name: str) -> str:
     """Returns the secret once; only its SHA-256 is stored."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise AccountError("令牌名称须为 1–100 字 / a token name has 1-100 characters")
     secret = "fl_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10]))
     session.flush()

@@ -54,7 +54,7 @@ from ..models import (
 )
 from ..models.classification import CATEGORIES
 from ..models.ledger import COUNTED_STATUSES, LEDGER_STATUSES
-from ..params import day_param, int_param
+from ..params import YEARS, day_param, int_param
 from .ledger_counts import CountTracker
 from .workflow_config import WorkflowConfig
 
@@ -112,7 +112,8 @@ def _parse_date(name: str, value: str | None) -> dt.date | None:
     try:
         return day_param(value)
     except ValueError:
-        raise LedgerFilterError(f"{name} 日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD): {value!r}") from None
+        raise LedgerFilterError(f"{name} 日期格式应为 YYYY-MM-DD，{YEARS[0]}–{YEARS[1]} 年 "
+                                f"(date must be YYYY-MM-DD in {YEARS[0]}-{YEARS[1]}): {value!r}") from None
 
 
 @dataclasses.dataclass

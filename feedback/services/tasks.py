@@ -50,6 +50,7 @@ STATUS_NAMES = {"open": "待处理", "acknowledged": "已确认", "in_progress":
 SEVERITY_NAMES = {"critical": "紧急", "high": "高", "normal": "中", "low": "低"}
 # Statuses the SLA applies to (a resolved task waits for verification, not for the department).
 SLA_STATUSES = ("open", "acknowledged", "in_progress", "reopened")
+MAX_COMMENT = 20_000  # comments, root causes and corrective actions alike: refused beyond, never cut
 
 
 class TaskError(ValueError):
@@ -185,8 +186,11 @@ class TaskService:
         text = (text or "").strip()
         if not text:
             raise TaskError("评论不能为空 (comment is empty)")
+        if len(text) > MAX_COMMENT:
+            raise TaskError(f"评论最多 {MAX_COMMENT} 字，现有 {len(text)} 字 "
+                            f"(comment longer than {MAX_COMMENT} characters)")
         uid, actor = self._actor()
-        ev = TaskEvent(task_id=task.id, user_id=uid, actor=actor, comment=text[:5000], created_at=utcnow())
+        ev = TaskEvent(task_id=task.id, user_id=uid, actor=actor, comment=text, created_at=utcnow())
         self.session.add(ev)
         self.session.flush()
         return ev
@@ -199,12 +203,16 @@ class TaskService:
         now = now or utcnow()
         if to_status not in TASK_STATUSES:
             raise TransitionError(f"未知状态 (unknown status): {to_status!r}")
+        for name, value in (("comment", comment), ("root cause", root_cause), ("corrective action", corrective_action)):
+            if value and len(value) > MAX_COMMENT:
+                raise TransitionError(f"{name} 最多 {MAX_COMMENT} 字 (longer than {MAX_COMMENT} characters)")
         if to_status not in TRANSITIONS.get(task.status, ()):
             raise TransitionError(
                 f"不能从“{STATUS_NAMES[task.status]}”变为“{STATUS_NAMES[to_status]}” "
                 f"(transition {task.status} -> {to_status} is not allowed)")
-        if to_status == "verified" and self.user is not None and self.user.role == "dept_head":
-            raise TaskForbidden("整改验证需由评价经理或管理员确认 (only a manager or admin can verify)")
+        if self.user is not None and self.user.role == "dept_head" and "verified" in (to_status, task.status):
+            raise TaskForbidden("整改验证（及验证后重开）需由评价经理或管理员确认 "
+                                "(only a manager or admin can verify, or reopen a verified task)")
         if to_status == "resolved":
             rc = (root_cause or task.root_cause or "").strip()
             ca = (corrective_action or task.corrective_action or "").strip()

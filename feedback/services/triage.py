@@ -50,7 +50,7 @@ from ..models import (
 from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
-from ..params import day_param
+from ..params import YEARS, day_param
 from .ledger_counts import track_ids
 
 CATEGORY_LABELS = {
@@ -130,7 +130,7 @@ class Filters:
                 try:
                     setattr(f, name, day_param(raw))
                 except ValueError:
-                    errors.append(f"日期格式应为 YYYY-MM-DD (bad date): {raw}")
+                    errors.append(f"日期格式应为 YYYY-MM-DD，{YEARS[0]}–{YEARS[1]} 年 (bad date): {raw}")
         if "status" in params:
             status = text("status")
             if status in (None, "all"):
@@ -519,15 +519,17 @@ class TriageService:
             .limit(1)
         ).first() is not None
 
-    def detail(self, entry: LedgerEntry) -> dict:
+    def detail(self, entry: LedgerEntry, department_id: int | None = None) -> dict:
+        """``department_id``: a department head's; only that department's tasks are listed."""
         subject = self.session.get(Review, entry.review_id) if entry.review_id else self.session.get(Ticket, entry.ticket_id)
         cls = classification_for(self.session, entry)
         order = getattr(subject, "order", None)
         batch = order.batch if order is not None else None
-        tasks = list(self.session.execute(
-            select(RootCauseTask).join(TaskEvidence, TaskEvidence.task_id == RootCauseTask.id)
-            .where(TaskEvidence.ledger_entry_id == entry.id).order_by(RootCauseTask.id)
-        ).scalars())
+        query = (select(RootCauseTask).join(TaskEvidence, TaskEvidence.task_id == RootCauseTask.id)
+                 .where(TaskEvidence.ledger_entry_id == entry.id).order_by(RootCauseTask.id))
+        if department_id is not None:
+            query = query.where(RootCauseTask.department_id == department_id)
+        tasks = list(self.session.execute(query).scalars())
         corrections = list(self.session.execute(
             select(LabelCorrection, User.username).outerjoin(User, User.id == LabelCorrection.user_id)
             .where(LabelCorrection.review_id == entry.review_id if entry.review_id

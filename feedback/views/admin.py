@@ -58,13 +58,9 @@ def user_create(request):
     try:
         if form["email"] and not EMAIL_RE.match(form["email"]):
             raise AccountError("邮箱格式不正确 (invalid e-mail)")
-        if not re.fullmatch(r"[A-Za-z0-9_.\-]{2,100}", form["username"] or ""):
-            raise AccountError("用户名只能包含字母、数字、_ . -，2–100 位 (invalid username)")
         user = create_user(request.dbsession, form["username"], request.POST.get("password", ""), form["role"],
                            display_name=form["display_name"], email=form["email"] or None,
                            department_code=dept.code if dept else None)
-        if dept is not None and user.department_id is None:
-            user.department_id = dept.id  # a manager may also belong to a department
     except AccountError as exc:
         request.response.status = 400
         return _users_page(request, error=str(exc), form=form)

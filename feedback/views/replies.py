@@ -147,9 +147,10 @@ def reply_approve(request):
 
 @view_config(route_name="replies.batch_approve", request_method="POST", permission="reply")
 def reply_batch_approve(request):
-    ids = sorted({int_param(i) for i in request.POST.getall("ids")})
+    ids = {int_param(i) for i in request.POST.getall("ids")}
     if None in ids:
         raise HTTPBadRequest("ids 必须是数字 (ids must be integers)")
+    ids = sorted(ids)
     if not ids:
         request.session.flash("请先勾选要批准的回复。(select replies first)", "error")
         return _back(request)

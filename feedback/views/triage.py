@@ -81,7 +81,7 @@ def entry_detail(request):
     can_triage = request.has_permission("triage")
     if entry is None or not service.visible_to(request.user, entry, bool(can_triage)):
         raise HTTPNotFound("没有这条中差评，或不在您的部门范围内")
-    data = service.detail(entry)
+    data = service.detail(entry, department_id=None if can_triage else request.user.department_id)
     f, _ = Filters.from_params(request.GET)
     nav = {}
     if can_triage:
@@ -115,7 +115,10 @@ def entry_correct(request):
             service.correct(entry, request.user, complaint=False, categories=[], food_safety=False)
             msg = f"#{entry.id} 已标记为非投诉。"
         elif action == "save":
-            complaint = request.POST.get("complaint", "1") == "1"
+            raw = request.POST.get("complaint", "1")
+            if raw not in ("0", "1"):
+                raise TriageError(f"complaint 应为 0 或 1 (complaint must be 0 or 1): {raw[:20]!r}")
+            complaint = raw == "1"
             service.correct(entry, request.user, complaint=complaint,
                             categories=request.POST.getall("categories"),
                             food_safety=request.POST.get("food_safety") in ("1", "on"))

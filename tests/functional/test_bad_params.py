@@ -13,8 +13,8 @@ def manager(testapp, dbsession):
 
 
 @pytest.mark.parametrize("url, status, text", [
-    ("/ledger?date_to=9999-12-31", 200, "日期格式应为"),
-    ("/ledger?date_from=0001-01-01", 200, "日期格式应为"),
+    ("/ledger?date_to=9999-12-31", 200, "1900–2100"),
+    ("/ledger?date_from=0001-01-01", 200, "1900–2100"),
     ("/ledger?rating=%C2%B2", 200, "评分应为"),
     ("/ledger?shop_id=%C2%B2", 200, "店铺编号无效"),
     ("/ledger?shop_id=99999999999999999999999", 200, "店铺编号无效"),
@@ -40,3 +40,20 @@ def test_api_wrong_method_is_405_json_and_unknown_path_404_json(testapp):
     res = testapp.get("/api/v1/nope", status=404)
     assert res.content_type == "application/json" and "no such endpoint" in res.json["error"]
     assert testapp.get("/api/v1/reviews?x=%ff", status=405).json["status"] == 405
+
+
+def test_batch_approve_with_a_bad_id_among_good_ones_is_400(testapp, manager):
+    res = testapp.post("/replies/approve", {"ids": ["abc", "1"], "csrf_token": wf.csrf(testapp)}, status=400)
+    assert "ids" in res.text
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"date_from": "9999-12-27", "date_to": "9999-12-31"}, "1900"),
+    ({"date_from": "0001-01-01", "date_to": "0001-01-07"}, "1900"),
+    ({"notify": "https://x/" + "a" * 600}, "500"),
+])
+def test_an_export_request_out_of_range_is_refused_with_a_message(testapp, manager, fields, message):
+    form = {"kind": "summary", "date_from": "2026-11-02", "date_to": "2026-11-08", "format": "xlsx",
+            "csrf_token": wf.csrf(testapp), **fields}
+    page = testapp.post("/exports", form, status=303).follow()
+    assert message in page.text

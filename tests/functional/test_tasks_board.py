@@ -93,3 +93,32 @@ def test_manager_sees_all_departments_and_may_verify_but_not_work(testapp, dbses
     testapp.post(f"/tasks/{b.id}/transition", {"to": "verified", "csrf_token": wf.csrf(testapp)}, status=303)
     dbsession.refresh(b)
     assert b.status == "verified"
+
+
+def test_a_comment_too_long_is_refused_not_cut_and_a_verified_task_is_the_managers(testapp, dbsession):
+    from feedback.services.tasks import MAX_COMMENT
+
+    _head(testapp, dbsession, "qc")
+    t = wf.task(dbsession, "qc")
+    res = testapp.post(f"/tasks/{t.id}/comment", {"comment": "长" * (MAX_COMMENT + 1),
+                                                  "csrf_token": wf.csrf(testapp)}, status=303).follow()
+    assert "评论最多" in res.text
+    assert not [e for e in dbsession.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id)) if e.comment
+                and len(e.comment) >= MAX_COMMENT]
+    done = wf.task(dbsession, "qc", status="verified")
+    assert not [f for f in testapp.get(f"/tasks/{done.id}").forms.values() if f.fields.get("to")]
+    res = testapp.post(f"/tasks/{done.id}/transition", {"to": "reopened", "csrf_token": wf.csrf(testapp)},
+                       status=303).follow()
+    assert "验证" in res.text
+    dbsession.refresh(done)
+    assert done.status == "verified"
+
+
+def test_a_complaint_page_lists_only_the_heads_own_department_tasks(testapp, dbsession):
+    _head(testapp, dbsession, "logistics")
+    e = wf.complaint(dbsession, "压坏了还发霉", categories=["logistics", "freshness"])
+    mine = wf.task(dbsession, "logistics", entries=[e], title="物流压坏")
+    other = wf.task(dbsession, "qc", entries=[e], title="品控发霉")
+    page = testapp.get(f"/entries/{e.id}")
+    assert f"/tasks/{mine.id}" in page.text and f"/tasks/{other.id}" not in page.text
+    assert "品控发霉" not in page.text

@@ -101,6 +101,8 @@ def request_export(session: Session, kind: str, date_from: str, date_to: str, fm
                    notify: str | None = None) -> ExportJob:
     """Validate a request from the UI and queue it. Raises ExportError/PeriodError with a message."""
     period = period_for(date_from, date_to, period_type)
+    if notify and len(notify) > 500:
+        raise ExportError("通知地址最多 500 个字符 (notify is longer than 500 characters)")
     if notify and not (notify.startswith(("https://", "http://")) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", notify)):
         raise ExportError("通知地址应为 http(s) 网址或电子邮箱 (notify must be a URL or an e-mail address)")
     return create_job(session, kind, period, fmt, trigger="ui", requested_by_id=requested_by_id, notify=notify)

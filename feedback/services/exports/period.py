@@ -9,6 +9,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from ...params import YEARS, day_param
+
 MAX_DAYS = 366 * 3  # an on-demand range longer than three years is a typo, not a report
 
 
@@ -93,9 +95,10 @@ def parse_date(value: str | dt.date, name: str = "日期") -> dt.date:
         return value
     text = (value or "").strip()
     try:
-        return dt.date.fromisoformat(text)
+        return day_param(text)
     except ValueError:
-        raise PeriodError(f"{name}格式错误，应为 YYYY-MM-DD (bad date: {text!r})") from None
+        raise PeriodError(f"{name}格式错误，应为 {YEARS[0]}–{YEARS[1]} 年间的 YYYY-MM-DD "
+                          f"(bad date: {text!r}; YYYY-MM-DD in {YEARS[0]}-{YEARS[1]})") from None
 
 
 def period_for(date_from: str | dt.date, date_to: str | dt.date, kind: str | None = None) -> Period:
