@@ -19,7 +19,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.06"
+LEXICON_VERSION = "lexicon-2026.12.06b"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -231,6 +231,31 @@ _CLOSERS = frozenset("了 啊 哦 呢 哈 的 哟".split())
 _DENIED_TAIL = re.compile(r"[的了]?[^,.!?;，。！？；]{0,3}?(都|也)(没有|没|木有)[了啊哦呢哈的]?([,.!?;，。！？；~\s]|$)")
 
 
+# A complaint or food-safety word in a clause that denies, asks or supposes it reports nothing:
+# "并没有拉肚子", "没发现头发", "吃了没有任何不舒服", "有没有人吃了拉肚子", "如果坏了能退吗",
+# "听说有人吃出头发", "不用担心过期", "不含防腐剂". Only the clause before the word is read
+# ("怎么会有头发？" stays a report).
+_FS_DENIED_BEFORE = re.compile(
+    r"(没|没有|并没有|并没|不|未|无|从没|从来没|从未|也没|都没|也没有|都没有)"
+    r"(发现|出现|看到|吃出|吃到|喝出|有|任何|什么|感到|感觉|觉得|再|一点|一丝|半点|啥)*$")
+_FS_HEDGE = re.compile(r"如果|要是|万一|假如|假设|以防|担心|生怕|就怕|听说|据说|看到评论|看评论|有人说|别人说"
+                       r"|有没有|会不会|是否|不含|无添加|零添加|不添加")
+_CLAUSE_START = re.compile(r"[,.!?;，。！？；\n]")
+
+
+def fs_context_cancels(text: str, start: int, denial: bool = True) -> bool:
+    """True when the clause before ``start`` (a complaint or food-safety word or match) asks
+    about, supposes or reports second-hand what follows, or (``denial``) denies it."""
+    cut = max((m.end() for m in _CLAUSE_START.finditer(text, 0, start)), default=0)
+    before = text[cut:start]
+    return bool(before) and ((denial and _FS_DENIED_BEFORE.search(before) is not None)
+                             or _FS_HEDGE.search(before) is not None)
+
+
+# A pattern match that ends in a negated complaint word is praise: "物流不慢", "态度一点也不差"
+_NEGATED_END = re.compile(r"(不|没|并不|也不|都不)(太|很|算|是|怎么|那么)?(慢|差|旧|坏|烂|贵|脏|破|臭|难吃|难喝)$")
+
+
 def _denied_after(tokens: list[str], i: int) -> bool:
     """True when what follows token ``i`` denies it at the end of the clause ("一个坏的都没有",
     "破损一点也没有"); "坏的没有换" (the bad ones were not replaced) is no denial."""
@@ -325,7 +350,9 @@ class LexiconClassifier(Classifier):
         mentions = lex.mentions
         has_praise = not ASPECT_PRAISE.isdisjoint(tokens)
         relevant = self._relevant
+        pos = 0  # where token i starts in text
         for i, tok in enumerate(tokens):
+            start, pos = pos, pos + len(tok)
             if tok not in relevant:  # most tokens: one set lookup
                 continue
             if tok in PRAISE and not _negated(tokens, i):
@@ -333,30 +360,34 @@ class LexiconClassifier(Classifier):
             entries = lex.words.get(tok)
             if entries is not None:
                 if not _negated(tokens, i) and not _denied_after(tokens, i) and not (
-                        has_praise and tok in mentions and _aspect_praised(tokens, i)):
+                        has_praise and tok in mentions and _aspect_praised(tokens, i)) and not (
+                        fs_context_cancels(text, start)):
                     for cat, w in entries:
                         if w > seen[cat].get(tok, 0.0):
                             seen[cat][tok] = w
             else:
                 cat = lex.positive.get(tok)
-                if cat is not None and _negated(tokens, i):
+                # a negated praise word is the complaint itself ("不多"): only a hedge cancels it
+                if cat is not None and _negated(tokens, i) and not fs_context_cancels(text, start, denial=False):
                     j = i - 1
                     while j > 0 and tokens[j] not in NEGATORS:
                         j -= 1
                     span = "".join(tokens[j: i + 1])
                     seen[cat][span] = max(seen[cat].get(span, 0.0), 1.0)
             if (tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i)
-                    and not _denied_after(tokens, i)):
+                    and not _denied_after(tokens, i) and not fs_context_cancels(text, start)):
                 fs_ev.append(tok)
         patterns = lex.patterns
         for p in lex.trigger_index.candidates(text):
             cat, w, rx = patterns[p]
             for m in rx.finditer(text):
                 span = m.group(0)
-                if w > seen[cat].get(span, 0.0) and not _DENIED_TAIL.match(text, m.end()):
+                if (w > seen[cat].get(span, 0.0) and not _DENIED_TAIL.match(text, m.end())
+                        and not _NEGATED_END.search(span)):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
-            m = FOOD_SAFETY_RES[p].search(text)
+            m = next((m for m in FOOD_SAFETY_RES[p].finditer(text)
+                      if not fs_context_cancels(text, m.start())), None)
             if m:
                 fs_ev.append(m.group(0))
         _drop_restated(seen)

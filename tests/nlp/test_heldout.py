@@ -60,15 +60,15 @@ def test_reproduces_the_shipped_validation_metrics(default_clf, validation_rows)
 
 
 def test_no_validation_text_is_trained_on_or_held_out(validation_rows):
-    """The validation round shares no text with the labeled set nor with the weak negatives the
-    shipped recipe trains on (``train_model`` also drops any training row with such a text), so
-    its figures are out of sample for every version trained with the default rounds."""
-    from nlp.fpcheck import weak_negatives
+    """The validation round shares no text with the labeled set. Weak negatives are a seeded
+    sample of the corpus praise the lexicon finds nothing in, so which texts they are moves with
+    each lexicon version; the round was sampled without the shipped recipe's, and ``train_model``
+    drops any training row, weak negatives included, whose text is a validation text
+    (``test_retrain``), so its figures stay out of sample for every version."""
     from nlp.text import normalize
 
     texts = {normalize(r["text"]) for r in validation_rows}
     assert not texts & {normalize(r["text"]) for r in read_jsonl(LABELED)}
-    assert not texts & {normalize(r["text"]) for r in weak_negatives(n=3000, seed=13)}
 
 
 # The issue's target figures. The shipped 2026.12.06 model reaches the macro-F1 one (0.844) and

@@ -153,6 +153,15 @@ def test_food_safety_rules(lexicon_clf, text, category):
     "出了那事以后这个牌子的奶再也不敢喝了",  # distrust, no report
     "这个虾真难吃，都想吐了",    # disgust
     "很新鲜，希望农药残留不超标",  # a hope, not a finding
+    # denied past 发现 / 任何, asked, supposed or heard of
+    "吃了好几天并没有拉肚子，放心",
+    "吃了没有任何不舒服",
+    "没发现头发什么的，挺干净",
+    "有没有人吃了拉肚子的？",
+    "如果有虫子能赔吗",
+    "听说有人买到过期的，我的没有",
+    "日期很新，不用担心过期",
+    "无添加，不含防腐剂",
 ])
 def test_food_safety_not_flagged(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
@@ -162,6 +171,10 @@ def test_food_safety_not_flagged(lexicon_clf, text):
     "这家有满减，很划算",           # a discount mentioned, not missed
     "只用了三十分钟就送到了",       # a delivery time praised
     "客服态度很好，耐心解答",
+    "物流不慢，第二天就到了",       # a pattern ending in a negated complaint word
+    "态度一点也不差",
+    "如果坏了能退吗？",             # a question about what might happen
+    "没发现有烂的，总体很好",
 ])
 def test_praise_with_complaint_shaped_words_is_no_complaint(lexicon_clf, text):
     r = lexicon_clf.classify(text)
@@ -222,3 +235,15 @@ def test_polite_courier_leaves_the_shops_service_complaint(lexicon_clf):
     r = lexicon_clf.classify("送餐员态度很好，但是商家不给退款")
     assert "service" in r.categories, r.evidence
     assert "logistics" not in r.categories, r.evidence
+
+
+@pytest.mark.parametrize("text, category", [
+    ("饭里怎么有头发？？", "quality"),       # a rhetorical question still reports it
+    ("没想到吃出了头发", "quality"),
+    ("还没吃就发现发霉了", "freshness"),
+    ("苹果非常好，不过小了一点", "quality"),  # 不过 (but) is no negator
+    ("红烧牛肉肉不多", "quality"),           # a negated praise word is the complaint
+])
+def test_reports_that_look_like_denials_or_questions_stay_complaints(lexicon_clf, text, category):
+    r = lexicon_clf.classify(text)
+    assert category in r.categories, (text, r.categories, r.evidence)

@@ -115,13 +115,15 @@ def test_validation_rows_are_scored_and_never_trained_on(tmp_path):
     held = _rows("h", [("太难吃", [T]), ("好慢啊", [L]), ("好吃", [])])
     validation = _rows("v", [("都烂了", [F]), ("送了两个小时", [L]), ("很新鲜", [])])
     team = _rows("c", [("等了一个小时才送到", [L]), ("都烂了", [F])])
+    weak = [{"id": "w1", "text": "很新鲜"}, {"id": "w2", "text": "挺甜的"}]
     manifest = train_model(tmp_path / "m", labeled=labeled, corpus=None, bert=False,
                            sentiment=False, folds=2, heldout_rows=held, corpus_label_rows=team,
-                           validation_rows=validation, version="tiny-val",
+                           validation_rows=validation, version="tiny-val", weak_rows=weak,
                            runs_dir=tmp_path / "runs")
-    # "都烂了" is a validation text: that team row is left out
+    # "都烂了" and "很新鲜" are validation texts: that team row and that weak negative are left out
     assert manifest["data"]["corpus_labels"] == 1
-    assert manifest["data"]["validation_rows"] == 3
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["weak_negatives"] == 1
+    assert manifest["data"]["validation_rows"] == 3
     assert set(metrics["validation"]) == set(metrics["heldout"])
     assert all(m["n"] == 3 for m in metrics["validation"].values())
