@@ -100,7 +100,7 @@ class FeedbackGroup(click.Group):
             raise click.ClickException(f"迁移失败 / migration: {exc}") from exc
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"文件错误 / file error: {exc.strerror or exc}{where}") from exc
+            raise click.ClickException(f"操作失败 / failed: {exc.strerror or exc}{where}") from exc
 
 
 @click.group(cls=FeedbackGroup)

@@ -47,12 +47,19 @@ class RowError(ValueError):
 def raw_json(header: HeaderMap, cells: list | None, raw_text: str | None = None) -> str:
     """The row as read, JSON-encoded (column -> cell), for rejected rows."""
     if cells is None:
-        return json.dumps({"_line": raw_text}, ensure_ascii=False) if raw_text is not None else "{}"
+        return _dumps_storable({"_line": raw_text}) if raw_text is not None else "{}"
     record = {}
     for i, cell in enumerate(cells):
         name = header.columns[i] if i < len(header.columns) and header.columns[i] else f"_col{i + 1}"
         record[name] = _jsonable(cell)
-    return json.dumps(record, ensure_ascii=False, default=str)
+    return _dumps_storable(record)
+
+
+def _dumps_storable(value) -> str:
+    """JSON a text column takes: a lone surrogate (a row rejected for holding one) cannot be
+    UTF-8, so such a row is written with ASCII escapes, which keep the value as it was."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if not _bad_chars(text) else json.dumps(value, default=str)
 
 
 def _jsonable(value):

@@ -5,6 +5,8 @@ Jinja2 template: `nav_items`, `csrf_token`, `role_label`, `dept_label`.
 """
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.exceptions import BadCSRFToken
@@ -91,10 +93,22 @@ def notfound(exc, request):
     return response
 
 
+def _undecodable(encoded: str) -> bool:
+    """Whether a percent-encoded query string is not UTF-8 once decoded."""
+    try:
+        unquote_to_bytes(encoded.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
 
 @exception_view_config(UnicodeDecodeError)
 def undecodable_request(exc, request):
-    """A query string or form that is not UTF-8 (``%ff``): the request is bad, not the server."""
+    """A query string that is not UTF-8 (``?sku=%ff``): the request is bad, not the server (WebOb
+    decodes forms with replacement characters itself). Any other UnicodeDecodeError is a bug and
+    stays one."""
+    if not _undecodable(request.environ.get("QUERY_STRING", "")):
+        raise exc
     message = "请求中的参数不是 UTF-8 编码 / the request's parameters are not UTF-8"
     if request.path_info.startswith("/api/"):
         response = Response(json_body={"status": 400, "error": message})

@@ -57,3 +57,12 @@ def test_an_export_request_out_of_range_is_refused_with_a_message(testapp, manag
             "csrf_token": wf.csrf(testapp), **fields}
     page = testapp.post("/exports", form, status=303).follow()
     assert message in page.text
+
+
+def test_a_form_value_that_is_not_utf8_is_400(testapp, manager):
+    # WebOb decodes a form with replacement characters: the id is then simply no number
+    token = wf.csrf(testapp)
+    body = f"csrf_token={token}&ids=%ff".encode()
+    res = testapp.post("/replies/approve", body, status=400,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert "ids must be integers" in res.text

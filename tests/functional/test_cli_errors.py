@@ -14,8 +14,8 @@ from .test_import_cli import feedback
     (["export", "schedule", "monthly", "--today", "0001-01-15"], 2, "1900"),
     (["export", "summary", "--from", "2026-11-02", "--to", "2026-11-08", "--out", "/proc/x.xlsx"], 2,
      "cannot write --out"),
-    (["demo", "files", "/proc/x"], 1, "file error"),
-    (["replies", "export", "-o", "{tmp}/missing/r.csv"], 1, "file error"),
+    (["demo", "files", "/proc/x"], 1, "No such file or directory: /proc/x"),
+    (["replies", "export", "-o", "{tmp}/missing/r.csv"], 1, "missing/r.csv"),
 ])
 def test_mistakes_get_one_clear_line(fresh_db_url, tmp_path, args, code, message):
     proc = feedback(fresh_db_url, *[a.format(tmp=tmp_path) for a in args])

@@ -281,3 +281,15 @@ def test_all_sheets_with_the_header_are_imported_and_rows_name_their_sheet(dbses
     assert (result.inserted, result.rejected) == (2, 1)
     assert any("11月" in n and "1000000" in n for n in result.notes) and any("说明" in n for n in result.notes)
     assert dbsession.scalar(select(RejectedRow.row_number)) == 1_000_003
+
+
+def test_rows_with_a_lone_surrogate_or_nul_are_rejected_and_kept_on_every_database(dbsession, tmp_path):
+    lines = ['{"platform": "jd", "review_id": "s1", "text": "\\ud800难吃"}',
+             '{"platform": "jd", "review_id": "s2", "text": "很好吃"}',
+             '{"platform": "jd", "review_id": "s3", "text": "x\\u0000y", "extra": {"k": "\\ud800"}}']
+    path = write(tmp_path / "odd.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+    result = import_file(dbsession, path, "reviews")
+    dbsession.flush()
+    assert (result.inserted, result.rejected) == (1, 2)
+    raws = [json.loads(r.raw) for r in dbsession.scalars(select(RejectedRow).order_by(RejectedRow.row_number))]
+    assert raws[0]["text"] == "\ud800难吃" and raws[1]["text"] == "x\x00y"  # kept as they were
