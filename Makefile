@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
 run: install ## set up (migrate, demo data) and serve web + worker on the embedded default
-	$(BIN)/feedback run
+	$(BIN)/feedback run $(RUN_ARGS)
 
 test: install ## run the whole test suite (SQLite and PostgreSQL, brokers, browser)
 	$(BIN)/pytest -n 2 --dist loadgroup

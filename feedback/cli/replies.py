@@ -46,7 +46,8 @@ def seed_cmd(app):
 
 
 @replies.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="csv or xlsx (default: from the extension of -o, else csv).")
 @click.option("--platform", default=None, help="Only this platform.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_app
@@ -54,6 +55,8 @@ def export_cmd(app, fmt, platform, output):
     """Write the approved replies (platform, review id, reply text) for bulk posting."""
     from ..services.replies import ReplyService  # noqa: PLC0415
     from ..services.replies import export as reply_export  # noqa: PLC0415
+
+    fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
 
     with app.session() as session:
         drafts = ReplyService(session).approved_for_export(platform)

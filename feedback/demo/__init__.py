@@ -40,17 +40,18 @@ def demo_loaded(session: Session) -> bool:
 
 
 def load_demo_data(session: Session, today: dt.date | None = None, force: bool = False) -> dict:
-    """Departments, users and (once) the demo exports. Idempotent: a second run adds nothing."""
+    """Departments, and (once) the demo accounts and exports. Idempotent: a second run adds
+    nothing, and a demo account deactivated, renamed or removed since stays so (``force`` loads
+    the exports again and recreates missing accounts)."""
     from ..importing import import_file
     from ..services.departments import ensure_departments
     from .generate import write_demo_files
 
     ensure_departments(session)
+    if demo_loaded(session) and not force:
+        return {"users_created": [], "files": {}, "skipped": True}
     users = ensure_demo_users(session)
     summary = {"users_created": users, "files": {}, "skipped": False}
-    if demo_loaded(session) and not force:
-        summary["skipped"] = True
-        return summary
     with tempfile.TemporaryDirectory(prefix="feedback-demo-") as tmp:
         files = write_demo_files(tmp, today=today)
         for kind, paths in files.items():

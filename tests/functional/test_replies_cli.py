@@ -41,4 +41,7 @@ def test_draft_export_from_the_command_line(fresh_db_url, tmp_path):
     res = run(["replies", "export", "-o", str(out)], fresh_db_url)
     assert "wrote 1 approved replies" in res.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf") and "烂" in out.read_text("utf-8-sig")
+    xlsx = tmp_path / "r.xlsx"  # the extension chooses the format when --format is not given
+    assert "wrote 1 approved replies" in run(["replies", "export", "-o", str(xlsx)], fresh_db_url).output
+    assert xlsx.read_bytes().startswith(b"PK")
     engine.dispose()
