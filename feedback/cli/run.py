@@ -5,15 +5,14 @@ scheduler as child processes until Ctrl-C (or one of them dies, which stops the 
 """
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
-import time
 
 import click
 
 from . import cli, pass_app
 from .db import upgrade
+from .supervise import supervise
 
 
 def _children(config_path: str) -> dict[str, list[str]]:
@@ -45,27 +44,4 @@ def run_cmd(app, no_demo):
         procs[name] = subprocess.Popen(argv)
     click.echo(f"started {', '.join(procs)}; open http://127.0.0.1:6543/  (Ctrl-C stops everything)")
 
-    stopping = False
-
-    def _stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while not stopping:
-            dead = [n for n, p in procs.items() if p.poll() is not None]
-            if dead:
-                click.echo(f"{', '.join(dead)} exited; stopping", err=True)
-                break
-            time.sleep(0.5)
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    supervise(procs, grace=45)

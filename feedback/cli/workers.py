@@ -12,11 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import click
 
 from . import cli, pass_app
+from .supervise import supervise
 
 
 def dramatiq_argv(queues, processes: int, threads: int) -> list[str]:
@@ -46,31 +46,7 @@ def worker_cmd(app, processes, threads, group):
     procs = {name: subprocess.Popen(argv, env=env) for name, argv in cmds.items()}
     click.echo(f"workers started: {', '.join(f'{n} (pid {p.pid})' for n, p in procs.items())}", err=True)
 
-    stopping = []
-
-    def _stop(signum, _frame):
-        stopping.append(signum)
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    code = 0
-    try:
-        while not stopping:
-            dead = [n for n, p in procs.items() if p.poll() is not None]
-            if dead:
-                click.echo(f"worker group {', '.join(dead)} exited; stopping", err=True)
-                code = 1
-                break
-            time.sleep(0.5)
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs.values():
-            try:
-                p.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    code = supervise(procs, grace=40, what="worker group ")
     sys.exit(code)
 
 
