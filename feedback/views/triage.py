@@ -41,7 +41,7 @@ def _common(request) -> dict:
 def _filters(request, params) -> Filters:
     f, errors = Filters.from_params(params)
     for e in errors:
-        request.session.flash(e, "error")
+        request.session.flash(e, "error", allow_duplicate=False)
     return f
 
 

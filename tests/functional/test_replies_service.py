@@ -160,8 +160,9 @@ def test_a_manager_can_hold_a_reply_for_senior_approval(dbsession):
     d = draft_for(dbsession, complaint(dbsession, "不新鲜", ["freshness"]))
     ReplyService(dbsession).hold(d, manager)
     assert d.status == "held" and d.needs_senior_approval
-    with pytest.raises(ReplyError):
+    with pytest.raises(ReplyError, match="held for review") as refused:
         ReplyService(dbsession).approve(d, manager)
+    assert "食品安全" not in str(refused.value)  # it is not about food safety
 
 
 def test_later_drafts_learn_from_an_edited_and_approved_reply(dbsession):

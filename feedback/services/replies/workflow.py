@@ -269,8 +269,10 @@ class ReplyService:
         if draft.status in ("approved", "posted"):
             raise ReplyError(f"回复 #{draft.id} 已是「{STATUS_LABELS[draft.status]}」状态 (already {draft.status})")
         if draft.needs_senior_approval and user.role != SENIOR_ROLE:
-            raise ReplyError(f"回复 #{draft.id} 涉及食品安全，需要管理员（高级）审批 "
-                             "(food-safety replies need an admin's approval)")
+            zh, en = ("涉及食品安全", "is about food safety") if draft.food_safety else (
+                "已被搁置待审", "was held for review")
+            raise ReplyError(f"回复 #{draft.id} {zh}，需要管理员（高级）审批 "
+                             f"(this reply {en}: it needs an admin's approval)")
         issues = self.check(draft, draft.text)
         draft.issues = [i.to_dict() for i in issues]
         bad = errors(issues)
