@@ -1,6 +1,7 @@
 """`feedback db upgrade|downgrade|check`: Alembic, driven by the same ini as the app."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -21,9 +22,30 @@ def alembic_config(app: AppContext) -> Config:
     return cfg
 
 
+@contextlib.contextmanager
+def migration_connection(engine):
+    """A connection in a transaction for Alembic. On SQLite, foreign keys are off meanwhile: a
+    batch operation rebuilds a table by DROP TABLE + rename, and with them on, the drop deletes
+    (ON DELETE CASCADE) or refuses the rows that point at it. They are checked before commit."""
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+        if raw is not None:  # outside any transaction, where SQLite honours the pragma
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if raw else []
+                if broken:
+                    raise click.ClickException(f"迁移破坏了外键，已回滚 / the migration broke foreign keys "
+                                               f"(rolled back): {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(app: AppContext, revision: str = "heads") -> None:
     cfg = alembic_config(app)
-    with app.engine.begin() as connection:
+    with migration_connection(app.engine) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
@@ -34,7 +56,7 @@ def upgrade_url(url: str, revision: str = "heads") -> None:
     cfg.attributes["skip_logging"] = True
     engine = get_engine({"sqlalchemy.url": url})
     try:
-        with engine.begin() as connection:
+        with migration_connection(engine) as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
     finally:
@@ -61,7 +83,7 @@ def upgrade_cmd(app, revision):
 def downgrade_cmd(app, revision):
     """Revert migrations down to REVISION (e.g. base)."""
     cfg = alembic_config(app)
-    with app.engine.begin() as connection:
+    with migration_connection(app.engine) as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
     click.echo(f"database at {revision}")

@@ -46,3 +46,31 @@ def test_down_to_base_and_up_again(fresh_db_url):
         command.upgrade(_config(connection), "heads")
     assert _tables(engine) == set(Base.metadata.tables)
     engine.dispose()
+
+
+def test_down_one_step_and_up_on_a_populated_database_keeps_every_row(fresh_db_url):
+    """The newest migration's downgrade rebuilds ledger_entries on SQLite (batch mode): with
+    foreign keys on, the DROP TABLE would cascade-delete the entries' categories or be refused."""
+    from sqlalchemy.orm import Session
+
+    from feedback.cli.db import migration_connection
+    from tests.functional import web_factories as wf
+
+    engine = get_engine({"sqlalchemy.url": fresh_db_url})
+    with Session(engine) as session:
+        entry = wf.complaint(session, "压坏了还发霉", categories=["logistics", "freshness"])
+        wf.task(session, "qc", entries=[entry])
+        session.commit()
+    counts = {}
+    for table in ("ledger_entries", "ledger_categories", "task_evidence"):
+        with engine.connect() as c:
+            counts[table] = c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+    assert all(counts.values())
+    with migration_connection(engine) as connection:
+        command.downgrade(_config(connection), "-1")
+    with migration_connection(engine) as connection:
+        command.upgrade(_config(connection), "heads")
+    for table, n in counts.items():
+        with engine.connect() as c:
+            assert c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() == n, table
+    engine.dispose()
