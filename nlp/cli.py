@@ -29,12 +29,11 @@ def _json_line(row: dict) -> str:
 
 
 def _input_lines(path: str):
-    """``(line number, line)`` of a JSONL input file or ``-`` (stdin), decoded as
-    ``data.read_text`` does (UTF-8 with or without BOM, or GB18030)."""
-    from .data import decode_text, read_text  # noqa: PLC0415
+    """``(line number, line)`` of the non-blank lines of a JSONL file or ``-`` (stdin), decoded
+    as ``data.read_text`` does (UTF-8 with or without BOM, or GB18030)."""
+    from .data import decode_text, read_text, text_lines  # noqa: PLC0415
 
-    text = decode_text(sys.stdin.buffer.read(), "stdin") if path == "-" else read_text(path)
-    return enumerate(text.split("\n"), 1)
+    return text_lines(decode_text(sys.stdin.buffer.read(), "stdin") if path == "-" else read_text(path))
 
 
 def cmd_classify(args) -> int:
@@ -60,8 +59,6 @@ def cmd_classify(args) -> int:
             batch.clear()
 
         for lineno, line in lines:
-            if not line.strip():
-                continue
             try:
                 batch.append(parse_jsonl_line(line, lineno, args.inp))
             except InputError as exc:  # kept in place, with the reason, so outputs stay aligned

@@ -69,12 +69,19 @@ def parse_jsonl_line(line: str, lineno: int, name: str = "input") -> dict:
     return row
 
 
+def text_lines(text: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of the non-blank lines (split at \\n only: a JSON text may hold a
+    raw U+2028, which ``splitlines`` would cut at)."""
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            yield n, line
+
+
 def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
     """The objects of a JSONL file (UTF-8 with or without BOM, or GB18030); blank lines are
     skipped; the first bad line raises an ``InputError`` naming it."""
-    for n, line in enumerate(read_text(path).split("\n"), 1):  # not splitlines: U+2028 in a text
-        if line.strip():
-            yield parse_jsonl_line(line, n, str(path))
+    for n, line in text_lines(read_text(path)):
+        yield parse_jsonl_line(line, n, str(path))
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:

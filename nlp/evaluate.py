@@ -6,7 +6,7 @@ import os
 import re
 
 from .base import CATEGORIES
-from .data import InputError, parse_jsonl_line, read_text
+from .data import InputError, parse_jsonl_line, read_text, text_lines
 
 MIN_SUPPORT = 10  # macro-F1 is taken over categories with at least this many gold examples
 
@@ -71,9 +71,7 @@ def load_gold(path: str | os.PathLike) -> tuple[list[dict], list[str]]:
     """The gold rows of a JSONL file and a message for each line left out (not an object, no
     text, unknown category...). An ``InputError`` when the file is unreadable or no row is usable."""
     rows, problems = [], []
-    for n, line in enumerate(read_text(path).split("\n"), 1):
-        if not line.strip():
-            continue
+    for n, line in text_lines(read_text(path)):
         try:
             rows.append(gold_row(parse_jsonl_line(line, n, str(path))))
         except InputError as exc:

@@ -234,22 +234,25 @@ _DENIED_TAIL = re.compile(r"[的了]?[^,.!?;，。！？；]{0,3}?(都|也)(没�
 # A complaint or food-safety word in a clause that denies, asks or supposes it reports nothing:
 # "并没有拉肚子", "没发现头发", "吃了没有任何不舒服", "有没有人吃了拉肚子", "如果坏了能退吗",
 # "听说有人吃出头发", "不用担心过期", "不含防腐剂". Only the clause before the word is read
-# ("怎么会有头发？" stays a report).
-_FS_DENIED_BEFORE = re.compile(
+# ("怎么会有头发？" stays a report), and of it at most CLAUSE_LOOKBACK characters.
+_DENIED_BEFORE = re.compile(
     r"(没|没有|并没有|并没|不|未|无|从没|从来没|从未|也没|都没|也没有|都没有)"
     r"(发现|出现|看到|吃出|吃到|喝出|有|任何|什么|感到|感觉|觉得|再|一点|一丝|半点|啥)*$")
-_FS_HEDGE = re.compile(r"如果|要是|万一|假如|假设|以防|担心|生怕|就怕|听说|据说|看到评论|看评论|有人说|别人说"
-                       r"|有没有|会不会|是否|不含|无添加|零添加|不添加")
-_CLAUSE_START = re.compile(r"[,.!?;，。！？；\n]")
+_HEDGE = re.compile(r"如果|要是|万一|假如|假设|以防|担心|生怕|就怕|听说|据说|看到评论|看评论|有人说|别人说"
+                    r"|有没有|会不会|是否|不含|无添加|零添加|不添加")
+_CLAUSE_BREAK = re.compile(r".*[,.!?;，。！？；\n]", re.S)
+CLAUSE_LOOKBACK = 40
 
 
-def fs_context_cancels(text: str, start: int, denial: bool = True) -> bool:
+def clause_cancels(text: str, start: int, denial: bool = True) -> bool:
     """True when the clause before ``start`` (a complaint or food-safety word or match) asks
     about, supposes or reports second-hand what follows, or (``denial``) denies it."""
-    cut = max((m.end() for m in _CLAUSE_START.finditer(text, 0, start)), default=0)
-    before = text[cut:start]
-    return bool(before) and ((denial and _FS_DENIED_BEFORE.search(before) is not None)
-                             or _FS_HEDGE.search(before) is not None)
+    before = text[max(0, start - CLAUSE_LOOKBACK):start]
+    m = _CLAUSE_BREAK.match(before)  # greedy: up to the last clause break
+    if m:
+        before = before[m.end():]
+    return bool(before) and ((denial and _DENIED_BEFORE.search(before) is not None)
+                             or _HEDGE.search(before) is not None)
 
 
 # A pattern match that ends in a negated complaint word is praise: "物流不慢", "态度一点也不差"
@@ -355,27 +358,29 @@ class LexiconClassifier(Classifier):
             start, pos = pos, pos + len(tok)
             if tok not in relevant:  # most tokens: one set lookup
                 continue
-            if tok in PRAISE and not _negated(tokens, i):
+            negated = _negated(tokens, i)
+            if tok in PRAISE and not negated:
                 praise += 1.0
             entries = lex.words.get(tok)
+            fs_word = tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY
+            # a complaint or food-safety word counts when nothing denies, asks or supposes it
+            reported = (entries is not None or fs_word) and not negated and not _denied_after(
+                tokens, i) and not clause_cancels(text, start)
             if entries is not None:
-                if not _negated(tokens, i) and not _denied_after(tokens, i) and not (
-                        has_praise and tok in mentions and _aspect_praised(tokens, i)) and not (
-                        fs_context_cancels(text, start)):
+                if reported and not (has_praise and tok in mentions and _aspect_praised(tokens, i)):
                     for cat, w in entries:
                         if w > seen[cat].get(tok, 0.0):
                             seen[cat][tok] = w
             else:
                 cat = lex.positive.get(tok)
                 # a negated praise word is the complaint itself ("不多"): only a hedge cancels it
-                if cat is not None and _negated(tokens, i) and not fs_context_cancels(text, start, denial=False):
+                if cat is not None and negated and not clause_cancels(text, start, denial=False):
                     j = i - 1
                     while j > 0 and tokens[j] not in NEGATORS:
                         j -= 1
                     span = "".join(tokens[j: i + 1])
                     seen[cat][span] = max(seen[cat].get(span, 0.0), 1.0)
-            if (tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _negated(tokens, i)
-                    and not _denied_after(tokens, i) and not fs_context_cancels(text, start)):
+            if fs_word and reported:
                 fs_ev.append(tok)
         patterns = lex.patterns
         for p in lex.trigger_index.candidates(text):
@@ -387,7 +392,7 @@ class LexiconClassifier(Classifier):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
             m = next((m for m in FOOD_SAFETY_RES[p].finditer(text)
-                      if not fs_context_cancels(text, m.start())), None)
+                      if not clause_cancels(text, m.start())), None)
             if m:
                 fs_ev.append(m.group(0))
         _drop_restated(seen)

@@ -146,9 +146,14 @@ class TaskService:
     def is_overdue(task: RootCauseTask, now: dt.datetime | None = None) -> bool:
         return bool(task.sla_due_at and task.status in SLA_STATUSES and task.sla_due_at < (now or utcnow()))
 
-    @staticmethod
-    def allowed_transitions(task: RootCauseTask) -> tuple[str, ...]:
-        return TRANSITIONS.get(task.status, ())
+    def allowed_transitions(self, task: RootCauseTask) -> tuple[str, ...]:
+        """The moves this service's user may make (verifying, and reopening a verified task, are
+        a manager's or admin's)."""
+        return tuple(s for s in TRANSITIONS.get(task.status, ()) if not self._verification_only(task, s))
+
+    def _verification_only(self, task: RootCauseTask, to_status: str) -> bool:
+        return (self.user is not None and self.user.role == "dept_head"
+                and "verified" in (to_status, task.status))
 
     def events(self, task: RootCauseTask) -> list[TaskEvent]:
         return list(self.session.execute(
@@ -210,7 +215,7 @@ class TaskService:
             raise TransitionError(
                 f"不能从“{STATUS_NAMES[task.status]}”变为“{STATUS_NAMES[to_status]}” "
                 f"(transition {task.status} -> {to_status} is not allowed)")
-        if self.user is not None and self.user.role == "dept_head" and "verified" in (to_status, task.status):
+        if self._verification_only(task, to_status):
             raise TaskForbidden("整改验证（及验证后重开）需由评价经理或管理员确认 "
                                 "(only a manager or admin can verify, or reopen a verified task)")
         if to_status == "resolved":

@@ -43,10 +43,6 @@ def _back(request, draft: ReplyDraft | None = None):
     return HTTPSeeOther(request.route_url("replies.list"))
 
 
-def _int_param(request, name: str, default: int = 1) -> int:
-    return page_param(request.GET.get(name), default)
-
-
 @view_config(route_name="replies.list", renderer="replies/list.html", permission="reply")
 def reply_list(request):
     service = ReplyService(request.dbsession)
@@ -61,7 +57,7 @@ def reply_list(request):
         platform = ""
     if due not in DUE_LABELS:
         due = ""
-    page = _int_param(request, "page")
+    page = page_param(request.GET.get("page"))
     rows, total = service.list(status=status or None, platform=platform or None, due=due or None,
                                page=page, per_page=PER_PAGE)
     params = {k: v for k, v in (("status", status), ("platform", platform), ("due", due)) if v}
