@@ -5,6 +5,7 @@
     clf = load_classifier("lexicon")         # the rule classifier alone
     clf = load_classifier(model_dir=path)    # another model version (its default path)
     results = clf.classify_batch([{"id": "r1", "text": "...", "rating": 1}])
+    results = clf.classify_batch([{"id": "t1", "text": "...", "reason": "发错货"}])  # a ticket
 
 Imports neither Pyramid nor dramatiq; torch is only imported when a transformer path loads.
 """

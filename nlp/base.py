@@ -118,7 +118,15 @@ class Classifier:
     version: str = ""
     name: str = ""
 
-    def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:  # pragma: no cover
+    def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
+        """One result per item, in order. An item is ``{"id", "text", "rating"?, "reason"?}``;
+        ``reason`` is an after-sales ticket's platform reason (see ``nlp.tickets``)."""
+        from .tickets import with_reasons  # noqa: PLC0415 - nlp.tickets imports this module
+
+        return with_reasons(batch_items(items), self._classify_items, self.version)
+
+    def _classify_items(self, items: list) -> list[ClassificationResult]:  # pragma: no cover
+        """The backend: one result per item, never raising for a bad one."""
         raise NotImplementedError
 
     def classify(self, text: str, rating: int | None = None, id: Any = None) -> ClassificationResult:

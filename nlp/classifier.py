@@ -114,7 +114,7 @@ class ModelClassifier(Classifier):
         return self.stacker.predict_proba(build_features(analyses, *blocks)), tf_logits
 
     # -- classification ---------------------------------------------------------------------
-    def classify_batch(self, items: list[dict]) -> list[ClassificationResult]:
+    def _classify_items(self, items: list) -> list[ClassificationResult]:
         items = batch_items(items)
         results: list[ClassificationResult | None] = [None] * len(items)
         todo: list[tuple[int, object, str, int | None]] = []

@@ -47,8 +47,8 @@ def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
         if kind == "review":
             out.append({"id": row[0], "text": text, "rating": row[3], "updated_at": row[2]})
         else:
-            reason = row[3] or ""
-            out.append({"id": row[0], "text": (reason + "。" + text) if reason else text, "updated_at": row[2]})
+            # the platform's reason is a menu choice, read by nlp.tickets next to the buyer's words
+            out.append({"id": row[0], "text": text, "reason": row[3] or "", "updated_at": row[2]})
     return out
 
 

@@ -544,6 +544,8 @@ class TriageService:
             "corrections": corrections,
             "highlighted": highlight(subject.text if subject else "", evidence),
             "highlighted_followup": highlight(getattr(subject, "followup_text", None) or "", evidence),
+            # a ticket's platform reason is evidence of its own (nlp.tickets reads it for its meaning)
+            "highlighted_reason": highlight(getattr(subject, "reason", None) or "", evidence),
             "evidence_terms": evidence,
             "scores": sorted(((c, float(s)) for c, s in ((cls.scores or {}) if cls else {}).items()
                               if c in CATEGORIES and isinstance(s, (int, float))),

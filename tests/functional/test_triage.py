@@ -115,6 +115,24 @@ def test_detail_highlights_evidence_and_escapes_text(testapp, dbsession):
     assert "0.93" in page.text and "0.61" in page.text
 
 
+def test_ticket_detail_shows_the_platform_reason(testapp, dbsession):
+    from tests import factories as f
+
+    _manager(testapp, dbsession)
+    t = f.ticket(dbsession, text="")
+    t.reason = "食品安全问题<b>"
+    e = f.ledger_entry(dbsession, source="ticket", ticket_obj=t, categories=("quality",), food_safety=True)
+    dbsession.add(Classification(ticket_id=t.id, model_version="test", complaint=True, categories=["quality"],
+                                 food_safety=True, scores={"quality": 0.75},
+                                 evidence={"quality": ["食品安全问题<b>"]}, confidence=0.75,
+                                 low_confidence=False))
+    dbsession.flush()
+    page = testapp.get(f"/entries/{e.id}")
+    reason = page.html.select_one("#ticket-reason").decode_contents()
+    assert reason == "退款原因：<mark>食品安全问题&lt;b&gt;</mark>"  # the reason is the evidence, escaped
+    assert "买家未填写说明" in page.html.select_one("#review-text").text
+
+
 def test_highlight_prefers_longest_match_and_never_leaks_markup():
     out = str(highlight("吃了拉肚子<b>", ["拉肚子", "肚子", "<b>"]))
     assert out == "吃了<mark>拉肚子</mark><mark>&lt;b&gt;</mark>"

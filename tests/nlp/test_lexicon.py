@@ -247,3 +247,32 @@ def test_polite_courier_leaves_the_shops_service_complaint(lexicon_clf):
 def test_reports_that_look_like_denials_or_questions_stay_complaints(lexicon_clf, text, category):
     r = lexicon_clf.classify(text)
     assert category in r.categories, (text, r.categories, r.evidence)
+
+
+@pytest.mark.parametrize("text,expected,food_safety", [
+    # food domains outside the training data (lexicon 2026.12.06c); hand-written
+    ("火腿肠胀袋了", {"freshness"}, True),                 # a swollen pack is spoilage, not packaging
+    ("核桃仁都油哈了", {"freshness"}, True),
+    ("红枣长了白毛", {"freshness"}, True),
+    ("保质期已经过了一个月了还发给我", {"freshness"}, True),
+    ("维生素片离过期只剩三个月", {"freshness"}, False),     # near expiry is not expired
+    ("店家发错货了", {"quality"}, False),
+    ("白酒是假冒的", {"quality"}, False),
+    ("说好的赠品没给", {"price"}, False),                   # a missing gift is price, not a missing item
+    ("下单五天了还没发货", {"logistics"}, False),
+    ("薯片在路上全被压碎了", {"logistics"}, False),
+    ("冰袋全化了，牛排都软了", {"logistics", "freshness"}, False),
+    ("活虾到了死了一大半", {"freshness"}, False),
+    ("鸡爪辣得离谱", {"taste"}, False),
+    ("茶叶里挑出来好几颗小石子", {"quality"}, True),
+    ("吃了半袋腰果嗓子就开始疼，还起了疹子", {"quality"}, True),
+])
+def test_other_food_domains(lexicon_clf, text, expected, food_safety):
+    r = lexicon_clf.classify(text, rating=1)
+    assert set(r.categories) == expected, (text, r.categories, r.evidence)
+    assert r.food_safety is food_safety, (text, r.evidence)
+
+
+def test_dead_seafood_is_not_a_salty_dish(lexicon_clf):
+    # "咸死了" is emphasis, not a dead fish
+    assert "freshness" not in lexicon_clf.classify("鱼头泡饼咸死了").categories

@@ -13,10 +13,11 @@ import pytest
 from feedback.cli import supervise as sv
 
 # A child that exits 10 + the number of the signal that stopped it; on SIGINT it first takes a
-# second to finish its work (as dramatiq does), and a SIGTERM during that second cuts it short.
+# few seconds to finish its work (as dramatiq does), and a SIGTERM during them cuts it short (3 s:
+# the parent polls every 0.5 s and may be slow to run on a loaded machine).
 CHILD = ("import signal, sys, time\n"
          "def graceful(n, f):\n"
-         "    time.sleep(1.0)\n"
+         "    time.sleep(3.0)\n"
          "    sys.exit(10 + n)\n"
          "signal.signal(signal.SIGINT, graceful)\n"
          "signal.signal(signal.SIGTERM, lambda n, f: sys.exit(10 + n))\n"

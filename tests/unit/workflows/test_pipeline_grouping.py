@@ -311,3 +311,34 @@ def test_tickets_are_classified_and_ledgered(dbsession, lot):
     e = dbsession.execute(select(LedgerEntry).where(LedgerEntry.ticket_id == t.id)).scalar_one()
     assert (e.batch_code, e.carrier, e.product_name, e.occurred_at) == (b.batch_code, "中通", "五香牛肉干", h.T0)
     assert e.rating_stars is None
+
+
+def test_ticket_reasons_reach_the_real_classifier(dbsession, lot):
+    """The platform's reason goes to nlp beside the buyer's words (nlp.tickets): a reason with
+    no description stands for its meaning, a no-problem reason is no complaint."""
+    from feedback.models import Ticket
+
+    nlp = pytest.importorskip("nlp")
+    clf = nlp.load_classifier("lexicon")
+    p, b = lot
+    o = h.order(dbsession, p, b)
+
+    def ticket(n, reason, text):
+        t = Ticket(platform="tmall", dedupe_key=f"id:t-rs{n}", content_hash=f"{n}" * 64, ticket_type="refund",
+                   reason=reason, text=text, platform_order_id=o.platform_order_id, sku=p.sku, opened_at=h.T0)
+        dbsession.add(t)
+        dbsession.flush()
+        return t
+
+    unsafe = ticket(1, "食品安全问题", "")
+    no_problem = ticket(2, "七天无理由退货", "")
+    wrong = ticket(3, "发错货", "联系客服半天没人回")
+    res = classify_and_ledger(h.savepoint_factory(dbsession), clf, "ticket",
+                              [unsafe.id, no_problem.id, wrong.id], CFG)
+    assert res.classified == 3
+    got = {c.ticket_id: c for c in dbsession.execute(select(Classification)).scalars()}
+    assert got[unsafe.id].food_safety and got[unsafe.id].complaint
+    assert not got[no_problem.id].complaint
+    assert got[wrong.id].categories == ["quality", "service"] and not got[wrong.id].food_safety
+    entries = dbsession.execute(select(LedgerEntry.ticket_id)).scalars().all()
+    assert sorted(entries) == sorted([unsafe.id, wrong.id])
