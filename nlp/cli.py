@@ -86,7 +86,8 @@ def cmd_evaluate(args) -> int:
     preds = []
     for i in range(0, len(gold), BATCH):
         chunk = gold[i: i + BATCH]
-        items = [{"id": g.get("id"), "text": g.get("text"), "rating": g.get("rating")} for g in chunk]
+        items = [{"id": g.get("id"), "text": g.get("text"), "rating": g.get("rating"),
+                  "reason": g.get("reason")} for g in chunk]
         preds.extend(r.to_dict() for r in clf.classify_batch(items))
     m = compute_metrics(gold, preds)
     m["model"] = clf.version

@@ -31,7 +31,7 @@ from .base import CATEGORIES, LABELS
 from .data import (CORPUS, LABELED, SPLIT_SEED, VALIDATION_ROUNDS, InputError, file_sha256,
                    load_corpus_labels, read_jsonl, split_labeled)
 from .evaluate import compute_metrics
-from .text import normalize
+from .text import has_content, normalize
 
 RUNS_DIR = Path(__file__).parent / "runs"
 
@@ -463,12 +463,18 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
     from .evaluate import gold_row  # noqa: PLC0415
 
     raw = list(read_jsonl(corrections)) if not isinstance(corrections, list) else corrections
-    rows = []
+    rows, reason_only = [], 0
     for r in raw:  # the gold format, checked as ``evaluate`` checks it
         try:
-            rows.append(gold_row(r))
+            row = gold_row(r)
         except ValueError as exc:
             raise InputError(f"correction {r.get('id')!r}: {exc}") from None
+        # a ticket's description is what the models see (nlp.tickets reads the reason); a ticket
+        # with a reason and no description has nothing for them to learn
+        if not has_content(normalize(row["text"])):
+            reason_only += 1
+            continue
+        rows.append(row)
     base = Path(base_model_dir) if base_model_dir else default_model_dir()
     base_manifest = json.loads((base / "model.json").read_text(encoding="utf-8"))
     version = version or (dt.datetime.now().strftime("%Y.%m.%d-%H%M%S"))
@@ -491,7 +497,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
                     "corpus_labels") else None,
                 runs_dir=Path(out).parent / f".runs-{version}" if out_dir else None)
-    items = [{"id": r["id"], "text": r["text"]} for r in held_rows]
+    items = [{"id": r["id"], "text": r["text"], "rating": r.get("rating"), "reason": r.get("reason")}
+             for r in held_rows]
     from . import load_classifier  # noqa: PLC0415
 
     old = load_classifier(model_dir=base, cached=False)
@@ -505,7 +512,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                       "food_safety_recall": m_old["food_safety_recall"]},
               "new": {"version": new.version, "dir": str(out), "macro_f1": m_new["macro_f1"],
                       "food_safety_recall": m_new["food_safety_recall"]},
-              "corrections": len(rows), "heldout_rows": len(held_rows),
+              "corrections": len(rows), "skipped_without_text": reason_only,
+              "heldout_rows": len(held_rows),
               "better": better, "promoted": False}
     if promote and better and out.parent.resolve() == MODELS_DIR.resolve():
         DEFAULT_POINTER.write_text(out.name + "\n", encoding="utf-8")

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from markupsafe import Markup, escape
-from sqlalchemy import Text, and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Text, and_, delete, exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -730,16 +730,19 @@ class TriageService:
                       .group_by(col).subquery())
             last = 0
             while True:
+                reason = Ticket.reason if kind == "ticket" else null()
                 rows = self.session.execute(
-                    select(LabelCorrection, model.text).join(latest, latest.c.id == LabelCorrection.id)
+                    select(LabelCorrection, model.text, reason).join(latest, latest.c.id == LabelCorrection.id)
                     .join(model, model.id == col).where(LabelCorrection.id > last)
                     .order_by(LabelCorrection.id).limit(chunk)
                 ).all()
-                for corr, text in rows:
+                for corr, text, why in rows:
                     subject = corr.review_id if kind == "review" else corr.ticket_id
-                    yield json.dumps({"id": f"{kind}-{subject}", "text": text, "complaint": bool(corr.complaint),
-                                      "categories": list(corr.categories or []),
-                                      "food_safety": bool(corr.food_safety)}, ensure_ascii=False) + "\n"
+                    row = {"id": f"{kind}-{subject}", "text": text, "complaint": bool(corr.complaint),
+                           "categories": list(corr.categories or []), "food_safety": bool(corr.food_safety)}
+                    if why:  # a ticket's platform reason, read by nlp beside the text (nlp.tickets)
+                        row["reason"] = why
+                    yield json.dumps(row, ensure_ascii=False) + "\n"
                 if len(rows) < chunk:
                     break
                 last = rows[-1][0].id

@@ -279,6 +279,21 @@ def test_corrections_export_is_the_taxonomy_label_format(testapp, dbsession):
                      "categories": ["taste", "logistics"], "food_safety": False}]
 
 
+
+def test_corrections_export_keeps_a_tickets_reason(testapp, dbsession):
+    from tests import factories as f
+
+    m = _manager(testapp, dbsession)
+    t = f.ticket(dbsession, text="")
+    t.reason = "发错货"
+    e = f.ledger_entry(dbsession, source="ticket", ticket_obj=t, categories=("quality",))
+    TriageService(dbsession).correct(e, m, complaint=True, categories=["quality", "service"], food_safety=False)
+    lines = [json.loads(x) for x in testapp.get("/triage/corrections.jsonl").text.splitlines()]
+    assert [x for x in lines if x["id"] == f"ticket-{t.id}"] == [
+        {"id": f"ticket-{t.id}", "text": "", "reason": "发错货", "complaint": True,
+         "categories": ["quality", "service"], "food_safety": False}]
+
+
 def test_detail_next_and_previous_follow_the_queue(testapp, dbsession):
     _manager(testapp, dbsession)
     t = dt.datetime(2026, 8, 1)

@@ -65,12 +65,15 @@ def test_retrain_from_corrections(tiny_base, tmp_path):
     d, labeled = tiny_base
     before = DEFAULT_POINTER.read_text() if DEFAULT_POINTER.exists() else None
     corrections = write_jsonl(tmp_path / "corrections.jsonl", _rows("c", [
-        ("这个价格太贵了", ["price"]), ("客服不理人", ["service"]), ("送错了地址", [L])]))
+        ("这个价格太贵了", ["price"]), ("客服不理人", ["service"]), ("送错了地址", [L])])
+        # a ticket whose reason alone carries the complaint: nothing for the models to learn
+        + [{"id": "c-t", "text": "", "reason": "发错货", "complaint": True, "categories": ["quality"],
+            "food_safety": False}])
     held = _rows("h", [("太难吃", [T]), ("都烂了", [F]), ("好慢啊", [L]), ("好吃", [])])
     report = retrain_from_corrections(corrections, base_model_dir=d / "base",
                                       out_dir=tmp_path / "new", heldout=held, labeled=labeled,
                                       epochs=1, folds=2, version="tiny-new", promote=True)
-    assert report["corrections"] == 3
+    assert report["corrections"] == 3 and report["skipped_without_text"] == 1
     assert report["heldout_rows"] == 4
     # a version's default may be the lexicon when it measured best on the tiny held-out part
     assert report["old"]["version"].endswith("tiny-base") or report["old"]["version"].startswith("lexicon")

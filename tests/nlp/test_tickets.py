@@ -150,3 +150,16 @@ def test_cli_reads_reason_field(tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows[0]["food_safety"] and rows[0]["categories"] == ["quality"]
     assert rows[1]["categories"] == ["quality", "service"]
+
+
+def test_evaluate_reads_reason_field(tmp_path):
+    gold = write_jsonl(tmp_path / "gold.jsonl", [
+        {"id": "t1", "text": "", "reason": "食品安全问题", "complaint": True, "categories": ["quality"],
+         "food_safety": True},
+        {"id": "t2", "text": "", "reason": "七天无理由退货", "complaint": False, "categories": [],
+         "food_safety": False},
+    ])
+    out = subprocess.run([sys.executable, "-m", "nlp", "evaluate", "--gold", str(gold), "--model", "lexicon",
+                          "--json"], check=True, cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    m = json.loads(out)
+    assert m["food_safety_recall"] == 1.0 and m["complaint_accuracy"] == 1.0
