@@ -81,7 +81,7 @@ FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝)(了|完|过)(之后|以后|后)?[^。！？!?]{0,10}(发麻|起疹|红疹|过敏|头晕|发烧)"),
     # ... in other words (from a probe of written reviews in other food domains): a rash, a sore
     # throat, a headache after drinking; expired by its date
-    re.compile(r"(吃|喝)(了|完|过)[^。！？!?]{0,14}(疹子|起了?疹|(嗓子|喉咙)[^,.!?，。！？]{0,4}(疼|痛|痒)"
+    re.compile(r"(吃|喝)(了|完|过)[^。！？!?]{0,14}(疹子|起了?疹|红点|红疹|红斑|(嗓子|喉咙)[^,.!?，。！？]{0,4}(疼|痛|痒)"
                r"|头(疼|痛)|浑身(发)?痒)"),
     re.compile(r"(保质期|有效期)[^,.!?，。！？]{0,4}(已经|早就|早|都)过了|(已经|早就|都)过期"),
     # a swollen pack of dairy or food ("酸奶...已经胀了")
@@ -367,7 +367,7 @@ class LexiconClassifier(Classifier):
             if tok in PRAISE and not negated:
                 praise += 1.0
             entries = lex.words.get(tok)
-            fs_word = tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY
+            fs_word = tok in FOOD_SAFETY_WORDS and tok not in NOT_FOOD_SAFETY and not _not_a_risk(text, tok, start)
             # a complaint or food-safety word counts when nothing denies, asks or supposes it
             reported = (entries is not None or fs_word) and not negated and not _denied_after(
                 tokens, i) and not clause_cancels(text, start)
@@ -456,6 +456,21 @@ class LexiconClassifier(Classifier):
             id=item_id, complaint=complaint, categories=cats if complaint else [],
             food_safety=fs and complaint, scores=scores, evidence=evidence, sources=sources,
             confidence=conf, low_confidence=low, model=self.version)
+
+
+# food-safety words that are something else here: near expiry ("只剩一个月就过期了") and an aching
+# body ("腮帮子都酸了")
+_NEAR_EXPIRY = re.compile(r"(只剩|还剩|就剩|剩下|还有|离|距离?)[^,.!?，。！？]{0,8}$")
+_ACHING = re.compile(r"(腮帮子?|腿|胳膊|手|脖子|腰|眼睛|牙|肩膀?|脚)[^,.!?，。！？]{0,3}$")
+
+
+def _not_a_risk(text: str, tok: str, start: int) -> bool:
+    before = text[max(0, start - 12):start]
+    if tok.startswith("过期"):
+        return bool(_NEAR_EXPIRY.search(before))
+    if "酸" in tok:
+        return bool(_ACHING.search(before))
+    return False
 
 
 _RUDE = ("态度", "脾气", "挂电话", "恶略")

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .base import CATEGORIES, ClassificationResult
+from .text import has_content, normalize
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ _PROBLEM = [
 
 # a description that takes the reason back ("点错原因了", "其实东西没问题", "没有破损")
 _RETRACTED_RE = re.compile(
-    r"(点|选|填|拍)错(了)?(退款)?(原因|理由)|(原因|理由)(选|点|填)错|(东西|商品|货|质量)(都)?(没|没有)(什么)?问题|"
+    r"(点|选|填|拍)错(了)?(退款)?(原因|理由)?|(原因|理由)(选|点|填)错|(东西|商品|货|质量)?(其实|都)?(没|没有)(什么)?问题|"
+    r"(东西|商品|货)(都)?是好的|"
     r"不是(质量|商品)(的)?问题|没(有)?(破损|坏|少|漏)|已经?(收到|拿到)了|不用(处理|管)了")
 
 # a text starts with a menu reason only when its first sentence is one of these, word for word (a
@@ -117,6 +119,10 @@ def retracted(description: str) -> bool:
     return bool(_RETRACTED_RE.search(description))
 
 
+def _without_retraction(description: str) -> str:
+    return _RETRACTED_RE.sub("，", description)
+
+
 def from_reason(item_id, reason: str, meaning: Reason, model: str,
                 retract: bool = False) -> ClassificationResult:
     """The result for a ticket whose description says nothing (or takes the reason back)."""
@@ -137,7 +143,8 @@ def from_reason(item_id, reason: str, meaning: Reason, model: str,
 
 def merge(result: ClassificationResult, reason: str, meaning: Reason,
           description: str) -> ClassificationResult:
-    """The description's result, completed by what the reason says (see the module doc)."""
+    """The description's result (classified without its retraction, if any), completed by what
+    the reason says (see the module doc)."""
     if result.error:
         return result
     if retracted(description):
@@ -192,14 +199,37 @@ def _plan(item) -> tuple[object, _Plan | None]:
 
 def with_reasons(items: list, classify_items, model: str) -> list[ClassificationResult]:
     """Classifies ``items`` with ``classify_items`` (a backend's batch function), reading a
-    ticket's ``reason`` (or a known reason leading its text) as described in the module doc."""
+    ticket's ``reason`` (or a known reason leading its text) as described in the module doc.
+
+    A description that takes the reason back is also read without those words: it complains only
+    when it does both ways ("点错了，本来想选七天无理由" complains of nothing; in "质量没问题，就是物流太慢"
+    the delay stays)."""
     planned = [_plan(item) for item in items]
-    run = [i for i, (_, plan) in enumerate(planned) if plan is None or plan.description]
-    results: list[ClassificationResult | None] = [None] * len(items)
-    for i, res in zip(run, classify_items([planned[i][0] for i in run]) if run else []):
-        plan = planned[i][1]
-        results[i] = res if plan is None else merge(res, plan.reason, plan.meaning, plan.description)
+    todo: list[tuple[int, dict, bool]] = []  # (item index, what to classify, is the retraction-free copy)
     for i, (item, plan) in enumerate(planned):
-        if results[i] is None:  # a reason with no description
-            results[i] = from_reason(item.get("id"), plan.reason, plan.meaning, model)
-    return results  # type: ignore[return-value]
+        if plan is None:
+            todo.append((i, item, False))
+        elif has_content(normalize(plan.description)):
+            todo.append((i, item, False))
+            if retracted(plan.description):
+                todo.append((i, {**item, "text": _without_retraction(plan.description)}, True))
+    got = classify_items([t[1] for t in todo]) if todo else []
+    first: dict[int, ClassificationResult] = {}
+    stripped: dict[int, ClassificationResult] = {}
+    for (i, _, is_copy), res in zip(todo, got):
+        (stripped if is_copy else first)[i] = res
+    results: list[ClassificationResult] = []
+    for i, (item, plan) in enumerate(planned):
+        res = first.get(i)
+        if plan is None:
+            results.append(res)
+        elif res is None:  # a reason with no description
+            results.append(from_reason(item.get("id"), plan.reason, plan.meaning, model))
+        else:
+            copy = stripped.get(i)
+            if copy is not None and res.complaint and not (copy.complaint and not copy.error):
+                res = from_reason(res.id, plan.reason, plan.meaning, res.model, retract=True)
+                results.append(res)
+                continue
+            results.append(merge(res, plan.reason, plan.meaning, plan.description))
+    return results

@@ -273,6 +273,28 @@ def test_other_food_domains(lexicon_clf, text, expected, food_safety):
     assert r.food_safety is food_safety, (text, r.evidence)
 
 
+@pytest.mark.parametrize("text", [
+    "鱼肝油只剩一个多月就过期了",      # near expiry, said another way
+    "牛排筋膜太多，嚼得腮帮子都酸了",  # an aching jaw, not sour food
+])
+def test_not_a_food_safety_report(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety
+
+
+def test_thawed_in_the_kitchen_is_not_logistics(lexicon_clf):
+    assert "logistics" not in lexicon_clf.classify("冻虾仁化冻后缩水一大半").categories
+    assert "logistics" in lexicon_clf.classify("汤圆肯定是路上化冻了，粘成一坨").categories
+
+
+def test_rash_after_milk_powder(lexicon_clf):
+    assert lexicon_clf.classify("宝宝喝了这个奶粉脸上起了好多小红点").food_safety
+
+
+def test_a_spoiled_smell_is_freshness_not_taste(lexicon_clf):
+    r = lexicon_clf.classify("带鱼有一股氨水味", rating=1)
+    assert r.categories == ["freshness"], r.evidence
+
+
 def test_dead_seafood_is_not_a_salty_dish(lexicon_clf):
     # "咸死了" is emphasis, not a dead fish
     assert "freshness" not in lexicon_clf.classify("鱼头泡饼咸死了").categories

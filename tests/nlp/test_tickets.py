@@ -103,6 +103,20 @@ def test_the_description_decides(lexicon_clf):
     assert _labels(got[5]) == ({"quality"}, False)
 
 
+@pytest.mark.parametrize("text", [
+    "商品与页面描述不符。其实没问题，重复购买了", "食品安全问题。点错了，本来想选七天无理由",
+    "商品破损/少件。选错了，东西是好的，是我拍多了一件", "质量问题。点错原因了",
+])
+def test_retractions(lexicon_clf, text):
+    r = lexicon_clf.classify(text)
+    assert not r.complaint and not r.error
+
+
+def test_a_description_without_words_leaves_the_reason(lexicon_clf):
+    r = lexicon_clf.classify("质量问题。😀")
+    assert r.categories == ["quality"] and not r.error
+
+
 def test_joined_text_reads_as_the_reason_field(lexicon_clf):
     a, b = lexicon_clf.classify_batch([
         {"id": "a", "text": "发错货。联系客服半天没人回"},
