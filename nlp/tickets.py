@@ -82,9 +82,15 @@ _MENU_RE = re.compile(
     r"价格变化/?降价|商品变质/?发霉/?有异物|食品安全问题|生产日期/?保质期与商品描述不符|商品与页面描述不符|"
     r"收到商品少件|口味不喜欢|商品破损/?少件|包装/?商品破损/?污渍|商品破损|空包裹|商品过期|"
     r"(商品)?(材质|规格|颜色|口味|重量|数量)与(商品|页面)?描述不符|卖家发错货|退运费|效果不好/?不喜欢")
+_MAX_HEAD = 32  # characters: the longest menu reason with a "退款原因：" prefix and spaces
 _SPLIT_RE = re.compile(r"[。；;\n]")
 _REASON_PREFIX_RE = re.compile(r"^\s*(退款|退货|售后|投诉)?(原因|理由)[:：]\s*")
 _SLASHES = str.maketrans({"／": "/", "（": "(", "）": ")", " ": "", "\u3000": ""})
+# a whole first sentence that is a menu reason: "退款原因：少件/漏发", "收到商品少件(含少配件)"
+_LEADING_REASON_RE = re.compile(
+    r"(?:(?:退款|退货|售后|投诉)?(?:原因|理由)[:：])?(?:" + _NO_PROBLEM_RE.pattern + "|" + _MENU_RE.pattern
+    + r")(?:\([^)]*\))?")
+_DESCRIPTION_PREFIX_RE = re.compile(r"^\s*(退款|退货|问题)?(说明|描述)[:：]\s*")
 
 
 def reason_meaning(reason: str | None) -> Reason | None:
@@ -107,12 +113,13 @@ def reason_meaning(reason: str | None) -> Reason | None:
 def split_reason(text: str) -> tuple[str, str] | None:
     """``(reason, description)`` when ``text`` starts with a known menu reason followed by a
     separator ("发错货。发成微辣的了"), as the app and some exports join them; else ``None``."""
-    m = _SPLIT_RE.search(text)
+    m = _SPLIT_RE.search(text, 0, _MAX_HEAD + 1)  # a menu reason is short: read no further
     head, rest = (text[:m.start()], text[m.end():]) if m else (text, "")
-    menu = re.sub(r"\([^)]*\)", "", _REASON_PREFIX_RE.sub("", head).translate(_SLASHES).strip())
-    if not (_NO_PROBLEM_RE.fullmatch(menu) or _MENU_RE.fullmatch(menu)):
+    if len(head) > _MAX_HEAD:
         return None
-    return head.strip(), re.sub(r"^\s*(退款|退货|问题)?(说明|描述)[:：]\s*", "", rest.strip())
+    if not _LEADING_REASON_RE.fullmatch(head.translate(_SLASHES)):
+        return None
+    return head.strip(), _DESCRIPTION_PREFIX_RE.sub("", rest.strip())
 
 
 def retracted(description: str) -> bool:
