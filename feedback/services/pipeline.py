@@ -39,12 +39,15 @@ class StepResult:
 def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
     model = Review if kind == "review" else Ticket
     cols = [model.id, model.text, model.updated_at]
-    cols.append(Review.rating_stars if kind == "review" else Ticket.reason)
+    cols += [Review.rating_stars, Review.followup_text] if kind == "review" else [Ticket.reason]
     rows = session.execute(select(*cols).where(model.id.in_(ids))).all()
     out = []
     for row in rows:
         text = row[1] or ""
         if kind == "review":
+            # a complaint often comes in the follow-up (追评: "吃了几天发现有虫"): it is read too
+            if row[4] and row[4].strip():
+                text = f"{text}\n{row[4]}" if text.strip() else row[4]
             out.append({"id": row[0], "text": text, "rating": row[3], "updated_at": row[2]})
         else:
             # the platform's reason is a menu choice, read by nlp.tickets next to the buyer's words

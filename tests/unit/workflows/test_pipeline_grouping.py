@@ -342,3 +342,18 @@ def test_ticket_reasons_reach_the_real_classifier(dbsession, lot):
     assert got[wrong.id].categories == ["quality", "service"] and not got[wrong.id].food_safety
     entries = dbsession.execute(select(LedgerEntry.ticket_id)).scalars().all()
     assert sorted(entries) == sorted([unsafe.id, wrong.id])
+
+
+def test_a_follow_up_review_is_read_too(dbsession, lot):
+    """A complaint in the 追评 of a five-star review is a complaint (the follow-up is classified
+    with the first text)."""
+    nlp = pytest.importorskip("nlp")
+    clf = nlp.load_classifier("lexicon")
+    p, b = lot
+    r = h.review(dbsession, "很好吃，包装也好", rating=5, o=h.order(dbsession, p, b))
+    r.followup_text = "追评：吃了几天，今天在袋子里吃出一根头发"
+    dbsession.flush()
+    run(dbsession, [r.id], clf=clf)
+    c = dbsession.execute(select(Classification).where(Classification.review_id == r.id)).scalar_one()
+    assert c.complaint and c.food_safety and "quality" in c.categories
+    assert dbsession.execute(select(LedgerEntry.review_id)).scalars().all() == [r.id]
