@@ -72,7 +72,7 @@ _PROBLEM = [
 # a description that takes the reason back ("点错原因了", "其实东西没问题", "没有破损")
 _RETRACTED_RE = re.compile(
     r"(点|选|填|拍)错(了)?(退款)?(原因|理由)?|(原因|理由)(选|点|填)错|(东西|商品|货|质量)?(其实|都)?(没|没有)(什么)?问题|"
-    r"(东西|商品|货)(都)?是好的|"
+    r"(东西|商品|货)(都)?是好的|(东西|商品|货|发的)(都)?是(齐|对)的|没(有)?毛病|看错了|找到了|刚才没看到|"
     r"不是(质量|商品)(的)?问题|没(有)?(破损|坏|少|漏)|已经?(收到|拿到)了|不用(处理|管)了")
 
 # a text starts with a menu reason only when its first sentence is one of these, word for word (a
