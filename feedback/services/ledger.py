@@ -38,7 +38,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import (
@@ -400,6 +400,23 @@ def guess_category(scores: dict) -> str:
     return best if float(scores.get(best, 0) or 0) > 0 else "other"
 
 
+def search_copy(item: Review | Ticket) -> str | None:
+    """What the triage search reads of a review or ticket: a review's text and its 追评, a
+    ticket's platform reason and its description (the classifier reads the same), one per line."""
+    if isinstance(item, Review):
+        return f"{item.text or ''}\n{item.followup_text}" if item.followup_text else item.text
+    return f"{item.reason}\n{item.text or ''}" if item.reason else item.text
+
+
+def search_copy_sql(model):
+    """``search_copy`` as a SQL expression over ``model``'s columns (the same string)."""
+    if model is Review:
+        first, extra, join = Review.text, Review.followup_text, lambda a, b: a + "\n" + b
+    else:
+        first, extra, join = Ticket.text, Ticket.reason, lambda a, b: b + "\n" + a
+    return case((func.coalesce(extra, "") == "", first), else_=join(func.coalesce(first, ""), extra))
+
+
 def refresh_search_text(session: Session, review_ids: Iterable[int] = (), ticket_ids: Iterable[int] = (),
                         chunk: int = 1000) -> None:
     """Copy the current text of these reviews/tickets into their ledger entries' ``search_text``
@@ -409,7 +426,7 @@ def refresh_search_text(session: Session, review_ids: Iterable[int] = (), ticket
     for model, fk, ids in ((Review, LedgerEntry.review_id, sorted(set(review_ids))),
                            (Ticket, LedgerEntry.ticket_id, sorted(set(ticket_ids)))):
         for lo in range(0, len(ids), chunk):
-            text = select(model.text).where(model.id == fk).scalar_subquery()
+            text = select(search_copy_sql(model)).where(model.id == fk).scalar_subquery()
             session.execute(update(LedgerEntry).where(fk.in_(ids[lo:lo + chunk])).values(search_text=text)
                             .execution_options(synchronize_session=False))
 
@@ -498,8 +515,8 @@ class LedgerBuilder:
             for item in items:
                 verdict = verdicts.get(item.id)
                 entry = existing.get(item.id)
-                if entry is not None and entry.search_text != item.text:
-                    entry.search_text = item.text  # the triage search's copy, whatever the verdict
+                if entry is not None and entry.search_text != search_copy(item):
+                    entry.search_text = search_copy(item)  # the triage search's copy, whatever the verdict
                 if verdict is None:
                     continue  # not classified yet
                 if not verdict.complaint and not verdict.unsure:
@@ -567,7 +584,7 @@ class LedgerBuilder:
             occurred_at=occurred,
             week=iso_week(occurred),
             month=occurred.strftime("%Y-%m"),
-            search_text=item.text,
+            search_text=search_copy(item),
         )
         for k, v in values.items():
             if getattr(entry, k) != v:

@@ -51,6 +51,7 @@ from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..params import YEARS, day_param
+from .ledger import search_copy_sql
 from .ledger_counts import track_ids
 
 CATEGORY_LABELS = {
@@ -249,8 +250,11 @@ def _text_condition(session: Session, q: str):
     def match(col):
         return col.like(pattern, escape="\\")
 
-    review_ids = list(session.execute(select(Review.id).where(match(Review.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
-    ticket_ids = list(session.execute(select(Ticket.id).where(match(Ticket.text)).limit(TEXT_ID_LIMIT + 1)).scalars())
+    # the texts the search reads: a review's text and 追评, a ticket's reason and description
+    review_ids = list(session.execute(select(Review.id).where(or_(match(Review.text), match(Review.followup_text)))
+                                      .limit(TEXT_ID_LIMIT + 1)).scalars())
+    ticket_ids = list(session.execute(select(Ticket.id).where(or_(match(Ticket.text), match(Ticket.reason)))
+                                      .limit(TEXT_ID_LIMIT + 1)).scalars())
     if len(review_ids) <= TEXT_ID_LIMIT and len(ticket_ids) <= TEXT_ID_LIMIT:
         parts = []
         if review_ids:
@@ -261,8 +265,10 @@ def _text_condition(session: Session, q: str):
     # Scalar subqueries, not EXISTS: a correlated scalar is probed per queue row, and the queue
     # stops after a page.
     text_of = func.coalesce(
-        select(Review.text).where(Review.id == LedgerEntry.review_id).correlate(LedgerEntry).scalar_subquery(),
-        select(Ticket.text).where(Ticket.id == LedgerEntry.ticket_id).correlate(LedgerEntry).scalar_subquery(),
+        select(search_copy_sql(Review)).where(Review.id == LedgerEntry.review_id).correlate(LedgerEntry)
+        .scalar_subquery(),
+        select(search_copy_sql(Ticket)).where(Ticket.id == LedgerEntry.ticket_id).correlate(LedgerEntry)
+        .scalar_subquery(),
     )
     return match(text_of)
 

@@ -48,9 +48,10 @@ def test_down_to_base_and_up_again(fresh_db_url):
     engine.dispose()
 
 
-def test_down_one_step_and_up_on_a_populated_database_keeps_every_row(fresh_db_url):
-    """The newest migration's downgrade rebuilds ledger_entries on SQLite (batch mode): with
-    foreign keys on, the DROP TABLE would cascade-delete the entries' categories or be refused."""
+def test_down_two_steps_and_up_on_a_populated_database_keeps_every_row(fresh_db_url):
+    """The downgrade of c41f0e8b7a2d rebuilds ledger_entries on SQLite (batch mode): with foreign
+    keys on, the DROP TABLE would cascade-delete the entries' categories or be refused. The newest
+    migration rewrites the search copies: with the 追评 going up, without it going down."""
     from sqlalchemy.orm import Session
 
     from feedback.cli.db import migration_connection
@@ -59,18 +60,30 @@ def test_down_one_step_and_up_on_a_populated_database_keeps_every_row(fresh_db_u
     engine = get_engine({"sqlalchemy.url": fresh_db_url})
     with Session(engine) as session:
         entry = wf.complaint(session, "压坏了还发霉", categories=["logistics", "freshness"])
+        from feedback.models import Review
+
+        session.get(Review, entry.review_id).followup_text = "追评：吃了拉肚子"
         wf.task(session, "qc", entries=[entry])
         session.commit()
+        entry_id = entry.id
     counts = {}
     for table in ("ledger_entries", "ledger_categories", "task_evidence"):
         with engine.connect() as c:
             counts[table] = c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
     assert all(counts.values())
     with migration_connection(engine) as connection:
-        command.downgrade(_config(connection), "-1")
+        command.downgrade(_config(connection), "5e1a9d3c7b20-1")
+    with engine.connect() as c:
+        assert c.exec_driver_sql(f"SELECT search_text FROM ledger_entries WHERE id = {entry_id}").scalar() \
+            == "压坏了还发霉"
+    with migration_connection(engine) as connection:
+        command.downgrade(_config(connection), "c41f0e8b7a2d-1")
     with migration_connection(engine) as connection:
         command.upgrade(_config(connection), "heads")
     for table, n in counts.items():
         with engine.connect() as c:
             assert c.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar() == n, table
+    with engine.connect() as c:
+        assert c.exec_driver_sql(f"SELECT search_text FROM ledger_entries WHERE id = {entry_id}").scalar() \
+            == "压坏了还发霉\n追评：吃了拉肚子"
     engine.dispose()

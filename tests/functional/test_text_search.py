@@ -59,8 +59,11 @@ def _like_ids(session, q):
     def match(col):
         return col.ilike(pattern, escape="\\") if pg else col.like(pattern, escape="\\")
 
-    reviews = select(LedgerEntry.id).join(Review, Review.id == LedgerEntry.review_id).where(match(Review.text))
-    tickets = select(LedgerEntry.id).join(Ticket, Ticket.id == LedgerEntry.ticket_id).where(match(Ticket.text))
+    # what the search reads: a review's text and 追评, a ticket's reason and description
+    reviews = select(LedgerEntry.id).join(Review, Review.id == LedgerEntry.review_id).where(
+        sa.or_(match(Review.text), match(Review.followup_text)))
+    tickets = select(LedgerEntry.id).join(Ticket, Ticket.id == LedgerEntry.ticket_id).where(
+        sa.or_(match(Ticket.text), match(Ticket.reason)))
     return set(session.execute(reviews.where(LedgerEntry.sku == SKU)).scalars()) | \
         set(session.execute(tickets.where(LedgerEntry.sku == SKU)).scalars())
 
@@ -204,6 +207,38 @@ def test_a_reimported_text_is_searched_at_once(dbsession, tmp_path):
     assert dbsession.get(LedgerEntry, entry.id).search_text == "饺子全化了，发霉"  # before any reclassification
     assert _search_ids(dbsession, "漏气", status=None) == set() == _like_ids(dbsession, "漏气")
     assert _search_ids(dbsession, "发霉", status=None) == {entry.id} == _like_ids(dbsession, "发霉")
+    # a 追评 that arrives in a later export is searchable at once too
+    v3 = write(tmp_path / "v3.csv", csv_bytes(TAOBAO_HEADER, [
+        taobao_row(1, text="饺子全化了，发霉", followup="追评：孩子吃了拉肚子", sku=SKU),
+        taobao_row(2, text="饺子很好", sku=SKU)]))
+    assert import_file(dbsession, v3, "reviews").updated == 1
+    dbsession.expire_all()
+    assert dbsession.get(LedgerEntry, entry.id).search_text == "饺子全化了，发霉\n追评：孩子吃了拉肚子"
+    assert _search_ids(dbsession, "拉肚子", status=None) == {entry.id} == _like_ids(dbsession, "拉肚子")
+
+
+def test_a_follow_up_and_a_ticket_reason_are_searched(dbsession, texts):
+    """The classifier reads a review's 追评 and a ticket's platform reason, so the search finds a
+    complaint by those words too (the builder's copy holds them, one per line)."""
+    review = dbsession.get(Review, texts[6].review_id)  # "abc 太贵了"
+    review.followup_text = "追评：吃了一周，袋底有死虫"
+    dbsession.flush()
+    _classify(dbsession, review)
+    assert dbsession.get(LedgerEntry, texts[6].id).search_text == "abc 太贵了\n追评：吃了一周，袋底有死虫"
+    assert _search_ids(dbsession, "死虫", status=None) == {texts[6].id} == _like_ids(dbsession, "死虫")
+    ticket = Ticket(platform="jd", dedupe_key="id:s-reason", content_hash="2" * 64, sku=SKU, ticket_type="refund",
+                    reason="商品变质/发霉/有异物", text="", opened_at=dt.datetime(2026, 10, 6))
+    dbsession.add(ticket)
+    dbsession.flush()
+    dbsession.add(Classification(ticket_id=ticket.id, model_version="test", complaint=True,
+                                 categories=["freshness"], food_safety=True, scores={}, evidence={},
+                                 confidence=0.75, low_confidence=False))
+    dbsession.flush()
+    LedgerBuilder(dbsession).sync(ticket_ids=[ticket.id])
+    dbsession.flush()
+    entry = dbsession.execute(select(LedgerEntry).where(LedgerEntry.ticket_id == ticket.id)).scalar_one()
+    assert entry.search_text == "商品变质/发霉/有异物\n"
+    assert entry.id in _search_ids(dbsession, "有异物", status=None) == _like_ids(dbsession, "有异物")
 
 
 def test_postgresql_reads_candidates_from_the_gram_index(dbsession, texts):

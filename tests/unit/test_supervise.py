@@ -14,9 +14,13 @@ from feedback.cli import supervise as sv
 
 # A child that exits 10 + the number of the signal that stopped it; on SIGINT it first takes a
 # few seconds to finish its work (as dramatiq does), and a SIGTERM during them cuts it short (3 s:
-# the parent polls every 0.5 s and may be slow to run on a loaded machine).
+# the parent polls every 0.5 s and may be slow to run on a loaded machine). It says "stopping"
+# when its graceful stop has begun: a SIGTERM that arrived before would wait until that handler
+# returned (Python runs pending handlers one after another), which is a race of the test, not of
+# the code under test.
 CHILD = ("import signal, sys, time\n"
          "def graceful(n, f):\n"
+         "    print('stopping', flush=True)\n"
          "    time.sleep(3.0)\n"
          "    sys.exit(10 + n)\n"
          "signal.signal(signal.SIGINT, graceful)\n"
@@ -61,6 +65,7 @@ def test_a_terminal_ctrl_c_is_not_forwarded_a_second_time(monkeypatch, typed_at_
 
     def ctrl_c():
         child.send_signal(signal.SIGINT)
+        assert child.stdout.readline().strip() == "stopping"
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Timer(0.5, ctrl_c).start()
