@@ -185,6 +185,8 @@ class _Plan:
 def _plan(item) -> tuple[object, _Plan | None]:
     """The item to classify (the description alone for a ticket with a known reason) and the
     ticket's plan, or the item unchanged and ``None``."""
+    if isinstance(item, str):  # classify_batch takes a bare text as an item too
+        item = {"id": None, "text": item}
     if not isinstance(item, dict):
         return item, None
     text, reason = item.get("text"), item.get("reason")

@@ -177,3 +177,8 @@ def test_evaluate_reads_reason_field(tmp_path):
                           "--json"], check=True, cwd=REPO_ROOT, capture_output=True, text=True).stdout
     m = json.loads(out)
     assert m["food_safety_recall"] == 1.0 and m["complaint_accuracy"] == 1.0
+
+
+def test_a_bare_text_item_is_read_the_same(lexicon_clf):
+    a, b = lexicon_clf.classify_batch(["发错货。", {"id": "b", "text": "发错货。"}])
+    assert a.categories == b.categories == ["quality"] and a.id is None
