@@ -150,8 +150,7 @@ def from_reason(item_id, reason: str, meaning: Reason, model: str,
 
 def merge(result: ClassificationResult, reason: str, meaning: Reason,
           description: str) -> ClassificationResult:
-    """The description's result (classified without its retraction, if any), completed by what
-    the reason says (see the module doc)."""
+    """The description's result completed by what the reason says (see the module doc)."""
     if result.error:
         return result
     if retracted(description):
@@ -172,7 +171,6 @@ def merge(result: ClassificationResult, reason: str, meaning: Reason,
                 result.scores[c] = max(result.scores.get(c, 0.0), 0.75)
         result.categories.sort(key=CATEGORIES.index)
     return result
-
 
 
 @dataclass(frozen=True)
