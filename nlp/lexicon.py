@@ -458,10 +458,15 @@ class LexiconClassifier(Classifier):
             confidence=conf, low_confidence=low, model=self.version)
 
 
-# food-safety words that are something else here: near expiry ("只剩一个月就过期了") and an aching
-# body ("腮帮子都酸了")
+# food-safety words that are something else here: near expiry ("只剩一个月就过期了"), an aching
+# body ("腮帮子都酸了"), caked coffee or sugar, set fat
 _NEAR_EXPIRY = re.compile(r"(只剩|还剩|就剩|剩下|还有|离|距离?)[^,.!?，。！？]{0,8}$")
 _ACHING = re.compile(r"(腮帮子?|腿|胳膊|手|脖子|腰|眼睛|牙|肩膀?|脚)[^,.!?，。！？]{0,3}$")
+# caked dry goods are damp, not spoiled (milk powder stays a risk); set fat or chocolate is
+# just cold ("油也凝固了")
+_CAKED_DRY = re.compile(r"(咖啡粉?|白糖|红糖|冰糖|糖|盐|茶叶?|代餐粉?|蛋白粉|藕粉|葛根粉|面粉|淀粉|调料|味精|鸡精)"
+                        r"[^,.!?，。！？]{0,4}$")
+_SET_FAT = re.compile(r"(油|巧克力|黄油|猪油|牛油|椰子油|蜂蜜|可可脂)[^,.!?，。！？]{0,6}$")
 
 
 def _not_a_risk(text: str, tok: str, start: int) -> bool:
@@ -470,6 +475,10 @@ def _not_a_risk(text: str, tok: str, start: int) -> bool:
         return bool(_NEAR_EXPIRY.search(before))
     if "酸" in tok:
         return bool(_ACHING.search(before))
+    if tok == "结块":
+        return bool(_CAKED_DRY.search(before))
+    if tok == "凝固":
+        return bool(_SET_FAT.search(before))
     return False
 
 

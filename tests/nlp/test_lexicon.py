@@ -276,6 +276,8 @@ def test_other_food_domains(lexicon_clf, text, expected, food_safety):
 @pytest.mark.parametrize("text", [
     "鱼肝油只剩一个多月就过期了",      # near expiry, said another way
     "牛排筋膜太多，嚼得腮帮子都酸了",  # an aching jaw, not sour food
+    "冻干咖啡粉结块了，罐子密封不好",  # damp, not spoiled
+    "饼已经凉了，油也凝固了",          # cold fat
 ])
 def test_not_a_food_safety_report(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety
