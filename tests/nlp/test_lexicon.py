@@ -283,6 +283,33 @@ def test_not_a_food_safety_report(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety
 
 
+@pytest.mark.parametrize("text", [
+    # food-safety reports in everyday words (hand-written)
+    "吃完这家的盖饭，下午跑了三趟厕所",
+    "喝了这瓶酸奶肚子就开始不对劲，一直咕噜",
+    "全家都拉了，就吃了这一家的饺子",
+    "吃完虾仁炒饭浑身起疙瘩",
+    "小笼包里咬到一块保鲜膜",
+    "酸奶日期过了三天还在卖",
+    "小龙虾根本没洗，全是泥",
+    "寿司米有股发酵的味道",
+])
+def test_food_safety_in_everyday_words(lexicon_clf, text):
+    assert lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "难喝到想吐，一股勾兑的味道",       # disgust, not illness
+    "太好吃了，吃撑了肚子疼",
+    "辣得我胃疼哈哈，不过真爽",
+    "外卖袋外面沾着一根头发，里面的饭菜封得好好的",
+    "饭里没头发没虫子，但就是难吃",
+    "评论里说吃出虫子的不是这家吧？我买的好好的",
+])
+def test_food_safety_near_misses(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text
+
+
 def test_thawed_in_the_kitchen_is_not_logistics(lexicon_clf):
     assert "logistics" not in lexicon_clf.classify("冻虾仁化冻后缩水一大半").categories
     assert "logistics" in lexicon_clf.classify("汤圆肯定是路上化冻了，粘成一坨").categories
