@@ -293,6 +293,10 @@ def test_not_a_food_safety_report(lexicon_clf, text):
     "酸奶日期过了三天还在卖",
     "小龙虾根本没洗，全是泥",
     "寿司米有股发酵的味道",
+    "吃完酸菜鱼嘴里起了好多小水泡",
+    "粥里有颗钢珠，真的离谱",
+    "牛奶保质期就到昨天",
+    "冬枣吃了一把，半夜开始吐",
 ])
 def test_food_safety_in_everyday_words(lexicon_clf, text):
     assert lexicon_clf.classify(text).food_safety, text
@@ -305,6 +309,10 @@ def test_food_safety_in_everyday_words(lexicon_clf, text):
     "外卖袋外面沾着一根头发，里面的饭菜封得好好的",
     "饭里没头发没虫子，但就是难吃",
     "评论里说吃出虫子的不是这家吧？我买的好好的",
+    "请问这款酸奶小孩喝了会不会过敏？",
+    "这盒饭难吃到吐，太咸了",
+    "听同事说这家后厨不干净，我点了试试，目前没发现问题",
+    "收到一打开烂了好多个，一个都没敢吃",
 ])
 def test_food_safety_near_misses(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
