@@ -1,4 +1,5 @@
-"""`feedback ledger recount [--check]`: the weekly count table behind the ledger page."""
+"""`feedback ledger recount [--check]`: the weekly count table behind the ledger page;
+`feedback ledger reclassify`: classify every stored text again after an upgrade."""
 from __future__ import annotations
 
 import click
@@ -30,3 +31,24 @@ def recount_cmd(app, check):
             return
         rows = ledger_counts.rebuild(session)
     click.echo(f"weekly counts rebuilt: {rows} rows")
+
+
+@ledger.command("reclassify")
+@click.option("--only", type=click.Choice(["reviews", "tickets"]), default=None,
+              help="Only reviews or only tickets (default: both).")
+@pass_app
+def reclassify_cmd(app, only):
+    """Classify every stored review and ticket again, and rebuild their ledger entries (after an
+    upgrade that changed how texts are read, e.g. 追评 and ticket reasons). Queues jobs for the
+    worker (`feedback run` or `feedback worker`); manager corrections are kept."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from ..models import Review, Ticket  # noqa: PLC0415
+    from ..services.outbox import request_classification  # noqa: PLC0415
+
+    with app.session() as session:
+        reviews = [] if only == "tickets" else list(session.execute(select(Review.id).order_by(Review.id)).scalars())
+        tickets = [] if only == "reviews" else list(session.execute(select(Ticket.id).order_by(Ticket.id)).scalars())
+        jobs = request_classification(session, reviews, tickets, force=True)
+    click.echo(f"queued {jobs} classification jobs for {len(reviews)} reviews and {len(tickets)} tickets; "
+               "the worker (feedback run / feedback worker) processes them")

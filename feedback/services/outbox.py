@@ -25,11 +25,13 @@ def add_job(session: Session, actor_name: str, payload: dict, dedupe_key: str | 
     return job
 
 
-def request_classification(session: Session, review_ids=(), ticket_ids=()) -> int:
-    """Queue (re)classification of these reviews/tickets, in chunks. Returns the jobs added."""
+def request_classification(session: Session, review_ids=(), ticket_ids=(), force: bool = False) -> int:
+    """Queue (re)classification of these reviews/tickets, in chunks. Returns the jobs added.
+    ``force``: classify them again even when their classification is current (after the
+    classifier's rules changed under the same model version); manager corrections still win."""
     added = 0
     for actor, ids in (("classify_reviews", list(review_ids)), ("classify_tickets", list(ticket_ids))):
         for start in range(0, len(ids), CHUNK):
-            add_job(session, actor, {"ids": ids[start:start + CHUNK]})
+            add_job(session, actor, {"ids": ids[start:start + CHUNK]} | ({"force": True} if force else {}))
             added += 1
     return added

@@ -210,3 +210,30 @@ def test_recount_command_checks_and_rebuilds(fresh_db_url):
     with Session(engine) as s:
         assert s.get(Review, review_id) is not None
     engine.dispose()
+
+
+def test_reclassify_command_queues_forced_jobs(fresh_db_url):
+    """After an upgrade that changed how texts are read, every stored text can be classified
+    again: one forced job per 200 ids, for the worker."""
+    from feedback.cli import _register, cli
+    from feedback.models import OutboxJob
+
+    _register()
+    engine = get_engine({"sqlalchemy.url": fresh_db_url})
+    with Session(engine) as s:
+        e = f.ledger_entry(s, sku="SKU-R")
+        t = f.ticket(s, text="")
+        s.commit()
+        review_id, ticket_id = e.review_id, t.id
+    res = CliRunner().invoke(cli, ["--config", "development.ini", "ledger", "reclassify"],
+                             env={"FEEDBACK_DB_URL": fresh_db_url})
+    assert res.exit_code == 0, res.output
+    assert "queued 2 classification jobs for 1 reviews and 1 tickets" in res.output
+    with Session(engine) as s:
+        jobs = {j.actor_name: j.payload for j in s.query(OutboxJob).filter(OutboxJob.status == "pending")}
+    assert jobs == {"classify_reviews": {"ids": [review_id], "force": True},
+                    "classify_tickets": {"ids": [ticket_id], "force": True}}
+    res = CliRunner().invoke(cli, ["--config", "development.ini", "ledger", "reclassify", "--only", "tickets"],
+                             env={"FEEDBACK_DB_URL": fresh_db_url})
+    assert res.exit_code == 0 and "for 0 reviews and 1 tickets" in res.output
+    engine.dispose()
