@@ -84,11 +84,12 @@ _MENU_RE = re.compile(
     r"(商品)?(材质|规格|颜色|口味|重量|数量)与(商品|页面)?描述不符|卖家发错货|退运费|效果不好/?不喜欢")
 _MAX_HEAD = 32  # characters: the longest menu reason with a "退款原因：" prefix and spaces
 _SPLIT_RE = re.compile(r"[。；;\n]")
-_REASON_PREFIX_RE = re.compile(r"^\s*(退款|退货|售后|投诉)?(原因|理由)[:：]\s*")
+_PREFIX = r"(?:退款|退货|售后|投诉)?(?:原因|理由)[:：]"  # "退款原因：" before a reason
+_REASON_PREFIX_RE = re.compile(r"^\s*" + _PREFIX + r"\s*")
 _SLASHES = str.maketrans({"／": "/", "（": "(", "）": ")", " ": "", "\u3000": ""})
 # a whole first sentence that is a menu reason: "退款原因：少件/漏发", "收到商品少件(含少配件)"
 _LEADING_REASON_RE = re.compile(
-    r"(?:(?:退款|退货|售后|投诉)?(?:原因|理由)[:：])?(?:" + _NO_PROBLEM_RE.pattern + "|" + _MENU_RE.pattern
+    r"(?:" + _PREFIX + r")?(?:" + _NO_PROBLEM_RE.pattern + "|" + _MENU_RE.pattern
     + r")(?:\([^)]*\))?")
 _DESCRIPTION_PREFIX_RE = re.compile(r"^\s*(退款|退货|问题)?(说明|描述)[:：]\s*")
 
@@ -148,14 +149,17 @@ def from_reason(item_id, reason: str, meaning: Reason, model: str,
         evidence=evidence, sources=sources, confidence=0.75, low_confidence=False, model=model)
 
 
-def merge(result: ClassificationResult, reason: str, meaning: Reason,
-          description: str) -> ClassificationResult:
-    """The description's result completed by what the reason says (see the module doc)."""
+def merge(result: ClassificationResult, reason: str, meaning: Reason, description: str,
+          without_retraction: ClassificationResult | None = None) -> ClassificationResult:
+    """The description's result completed by what the reason says (see the module doc).
+    ``without_retraction``: the description's result without the words that take the reason back
+    (when it has them); it must complain too for the description to count."""
     if result.error:
         return result
     if retracted(description):
-        return from_reason(result.id, reason, meaning, result.model, retract=True) \
-            if not result.complaint else result
+        kept = result.complaint and without_retraction is not None and without_retraction.complaint \
+            and not without_retraction.error
+        return result if kept else from_reason(result.id, reason, meaning, result.model, retract=True)
     if not result.complaint:
         if not meaning.categories:
             return result
@@ -233,10 +237,5 @@ def with_reasons(items: list, classify_items, model: str) -> list[Classification
         elif res is None:  # a reason with no description
             results.append(from_reason(item.get("id"), plan.reason, plan.meaning, model))
         else:
-            copy = stripped.get(i)
-            if copy is not None and res.complaint and not (copy.complaint and not copy.error):
-                res = from_reason(res.id, plan.reason, plan.meaning, res.model, retract=True)
-                results.append(res)
-                continue
-            results.append(merge(res, plan.reason, plan.meaning, plan.description))
+            results.append(merge(res, plan.reason, plan.meaning, plan.description, stripped.get(i)))
     return results

@@ -400,11 +400,17 @@ def guess_category(scores: dict) -> str:
     return best if float(scores.get(best, 0) or 0) > 0 else "other"
 
 
+def with_followup(text: str | None, followup: str | None) -> str | None:
+    """A review as the classifier and the triage search read it: its text, then its 追评 on the
+    next line when it has one."""
+    return f"{text or ''}\n{followup}" if followup else text
+
+
 def search_copy(item: Review | Ticket) -> str | None:
     """What the triage search reads of a review or ticket: a review's text and its 追评, a
     ticket's platform reason and its description (the classifier reads the same), one per line."""
     if isinstance(item, Review):
-        return f"{item.text or ''}\n{item.followup_text}" if item.followup_text else item.text
+        return with_followup(item.text, item.followup_text)
     return f"{item.reason}\n{item.text or ''}" if item.reason else item.text
 
 
@@ -515,8 +521,9 @@ class LedgerBuilder:
             for item in items:
                 verdict = verdicts.get(item.id)
                 entry = existing.get(item.id)
-                if entry is not None and entry.search_text != search_copy(item):
-                    entry.search_text = search_copy(item)  # the triage search's copy, whatever the verdict
+                copy = search_copy(item)
+                if entry is not None and entry.search_text != copy:
+                    entry.search_text = copy  # the triage search's copy, whatever the verdict
                 if verdict is None:
                     continue  # not classified yet
                 if not verdict.complaint and not verdict.unsure:

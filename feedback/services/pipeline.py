@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Classification, OutboxJob, Review, Ticket
 from ..models.meta import utcnow
-from .ledger import LedgerBuilder
+from .ledger import LedgerBuilder, with_followup
 from .rootcause import Grouper
 from .workflow_config import WorkflowConfig
 
@@ -46,9 +46,8 @@ def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
         text = row[1] or ""
         if kind == "review":
             # a complaint often comes in the follow-up (追评: "吃了几天发现有虫"): it is read too
-            if row[4] and row[4].strip():
-                text = f"{text}\n{row[4]}" if text.strip() else row[4]
-            out.append({"id": row[0], "text": text, "rating": row[3], "updated_at": row[2]})
+            out.append({"id": row[0], "text": with_followup(text, row[4]) or "", "rating": row[3],
+                        "updated_at": row[2]})
         else:
             # the platform's reason is a menu choice, read by nlp.tickets next to the buyer's words
             out.append({"id": row[0], "text": text, "reason": row[3] or "", "updated_at": row[2]})
