@@ -19,7 +19,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.06c"
+LEXICON_VERSION = "lexicon-2026.12.06d"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -35,7 +35,7 @@ LOW_RATING_THRESHOLD = 0.4  # 1-2 stars: one weak cue with a category word is en
 FOOD_SAFETY_WORDS = frozenset("""
 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 吐了 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 难受 发烧 低烧
 头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
-发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
+发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 胀罐 胖听 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
 臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 虫眼 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
 闹肚子 跑肚 上吐下泻 恶心想吐 腹痛 胃不舒服 肚子不舒服 进医院 住院 看病 打针 吊瓶 急诊 食物过敏
 有毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
@@ -318,7 +318,7 @@ PRAISE = frozenset("""好吃 好喝 不错 满意 好评 赞 点赞 推荐 喜�
 #: mention rather than a complaint word) then adds no complaint evidence.
 ASPECT_PRAISE = PRAISE | frozenset("""好 很棒 挺好 特别好 非常好 超好 稳定 耐心 大 均匀 有保证 保证 精美 到位 贴心
 超快 迅速 快速 神速 合适 便宜 热 热乎 漂亮 优秀 专业 细心 结实 严实 好好 优质 一如既往 不错的 还行 可以
-nice 足 满分 没得说 没话说 杠杠的""".split())
+nice 足 满分 没得说 没话说 杠杠的 实惠 公道 合理 亲民 美丽""".split())
 ASPECT_WINDOW = 3
 
 

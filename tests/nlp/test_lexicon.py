@@ -335,3 +335,49 @@ def test_a_spoiled_smell_is_freshness_not_taste(lexicon_clf):
 def test_dead_seafood_is_not_a_salty_dish(lexicon_clf):
     # "咸死了" is emphasis, not a dead fish
     assert "freshness" not in lexicon_clf.classify("鱼头泡饼咸死了").categories
+
+
+# lexicon 2026.12.06d: the quality boundaries of TAXONOMY.md in phrasings from a probe of written
+# reviews (not as described, the wrong flavour sent, a seal or bag the shop left open), promised
+# gifts and coupons (price), invoices (service, as the labeled set's annotator files them)
+@pytest.mark.parametrize("text,expected", [
+    ("说是新疆阿克苏冰糖心，箱子上印的是陕西的", {"quality"}),
+    ("标题写的纯牛奶，到手是调制乳", {"quality"}),
+    ("宣传是手工现包的，收到就是速冻的工业饺子", {"quality"}),
+    ("说好的阳澄湖大闸蟹，扫码根本查不到", {"quality"}),
+    ("买的原味的，发来的是五香味", {"quality"}),
+    ("酸奶杯口的封膜是开的", {"quality"}),
+    ("袋子上有个针眼大的洞，外箱好好的", {"quality"}),
+    ("礼盒做工粗糙，送领导太丢人了", {"quality"}),
+    ("茶叶还可以，包装有点简陋", {"quality"}),
+    ("和图片差远了", {"quality"}),
+    ("快递箱湿透了，估计路上淋雨了", {"logistics"}),
+    ("冰淇淋化成水了", {"logistics"}),
+    ("下单时说送小样，结果啥也没有", {"price"}),
+    ("买了会员说能打八折，结算还是原价", {"price"}),
+    ("价格有点高", {"price"}),
+    ("根本就对不起这个价钱", {"price"}),
+    ("写了要发票，没给发票", {"service"}),
+    ("售后太慢了", {"service"}),
+    ("买完以后天天给我发推销短信", {"other"}),
+    ("小票上把我的手机号全打出来了，隐私全暴露", {"other"}),
+])
+def test_quality_boundaries_price_and_invoices(lexicon_clf, text, expected):
+    assert expected <= set(lexicon_clf.classify(text).categories)
+
+
+@pytest.mark.parametrize("text", [
+    "价格实惠", "这个价格能买到这个质量，挺值的", "实物比图片还好看，和描述的一样",
+    "买的是原味的很好吃", "发票已经开好了，很快",
+])
+def test_praise_of_price_and_description_is_no_complaint(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).complaint
+
+
+def test_a_drop_in_quality_is_not_a_price_drop(lexicon_clf):
+    assert lexicon_clf.classify("品质下降了，大不如前").categories == ["quality"]
+
+
+def test_a_swollen_can_is_food_safety(lexicon_clf):
+    r = lexicon_clf.classify("罐头胀罐了，不敢吃")
+    assert r.food_safety and "freshness" in r.categories
