@@ -361,6 +361,10 @@ def test_dead_seafood_is_not_a_salty_dish(lexicon_clf):
     ("售后太慢了", {"service"}),
     ("买完以后天天给我发推销短信", {"other"}),
     ("小票上把我的手机号全打出来了，隐私全暴露", {"other"}),
+    ("送到的时候冰都化得差不多了", {"logistics"}),
+    ("快递员没打电话就放驿站了", {"logistics"}),
+    ("下单两箱，只发了一箱", {"quality"}),
+    ("咖啡豆烘焙日期是半年前的", {"freshness"}),
 ])
 def test_quality_boundaries_price_and_invoices(lexicon_clf, text, expected):
     assert expected <= set(lexicon_clf.classify(text).categories)
@@ -381,3 +385,7 @@ def test_a_drop_in_quality_is_not_a_price_drop(lexicon_clf):
 def test_a_swollen_can_is_food_safety(lexicon_clf):
     r = lexicon_clf.classify("罐头胀罐了，不敢吃")
     assert r.food_safety and "freshness" in r.categories
+
+
+def test_a_missing_gift_is_price_not_a_short_shipment(lexicon_clf):
+    assert lexicon_clf.classify("买一送一只收到一箱").categories == ["price"]
