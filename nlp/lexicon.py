@@ -268,6 +268,11 @@ _CLAUSE_BREAK = re.compile(r".*[,.!?;，。！？；\n]", re.S)
 CLAUSE_LOOKBACK = 40
 
 
+# right after a negated praise word: the buyer wanted it that way
+_JUST_RIGHT = re.compile(r"[^。！？!?不没别]{0,4}?[,，、 ]?(也|就|都|还|真的|挺|很|特别|非常)?"
+                         r"(刚刚好|刚好|正好|正合适|合适|适合|适中|正合我意|喜欢|爱吃|好吃|好喝|不错|很棒)")
+
+
 def clause_cancels(text: str, start: int, denial: bool = True) -> bool:
     """True when the clause before ``start`` (a complaint or food-safety word or match) asks
     about, supposes or reports second-hand what follows, or (``denial``) denies it."""
@@ -397,8 +402,10 @@ class LexiconClassifier(Classifier):
                             seen[cat][tok] = w
             else:
                 cat = lex.positive.get(tok)
-                # a negated praise word is the complaint itself ("不多"): only a hedge cancels it
-                if cat is not None and negated and not clause_cancels(text, start, denial=False):
+                # a negated praise word is the complaint itself ("不多"): only a hedge cancels it,
+                # or the buyer saying it suits them ("不太甜，刚刚好", "不甜，很适合减脂")
+                if (cat is not None and negated and not clause_cancels(text, start, denial=False)
+                        and not _JUST_RIGHT.match(text, pos)):
                     j = i - 1
                     while j > 0 and tokens[j] not in NEGATORS:
                         j -= 1
@@ -407,12 +414,15 @@ class LexiconClassifier(Classifier):
             if fs_word and reported:
                 fs_ev.append(tok)
         patterns = lex.patterns
+        positive_ends = tuple(lex.positive)  # a negated-praise pattern ("不太甜") ends in one
         for p in lex.trigger_index.candidates(text):
             cat, w, rx = patterns[p]
             for m in rx.finditer(text):
                 span = m.group(0)
                 if (w > seen[cat].get(span, 0.0) and not _DENIED_TAIL.match(text, m.end())
-                        and not _NEGATED_END.search(span)):
+                        and not _NEGATED_END.search(span)
+                        and not (span[0] in "不没" and span.endswith(positive_ends)
+                                 and _JUST_RIGHT.match(text, m.end()))):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
             m = next((m for m in FOOD_SAFETY_RES[p].finditer(text)

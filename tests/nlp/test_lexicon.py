@@ -389,3 +389,12 @@ def test_a_swollen_can_is_food_safety(lexicon_clf):
 
 def test_a_missing_gift_is_price_not_a_short_shipment(lexicon_clf):
     assert lexicon_clf.classify("买一送一只收到一箱").categories == ["price"]
+
+
+@pytest.mark.parametrize("text,complaint", [
+    ("性价比高，比超市便宜", False), ("比超市贵多了", True), ("没有超市便宜", True),
+    ("酸奶不太甜，很适合减脂", False), ("不太甜，刚刚好", False), ("不太甜，不喜欢", True),
+    ("不甜，不好吃", True),
+])
+def test_cheaper_than_elsewhere_and_not_too_sweet_for_the_buyer_are_praise(lexicon_clf, text, complaint):
+    assert lexicon_clf.classify(text).complaint is complaint
