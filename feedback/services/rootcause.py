@@ -94,7 +94,27 @@ class Cause:
 
     @classmethod
     def from_task(cls, task: RootCauseTask) -> Cause:
-        return cls(task.category, tuple(sorted((task.attributes or {}).items())))
+        """The cause a grouped task stands for. A hand-assigned task (``is_manual``) has none: its
+        entries were picked by a manager, so callers count its evidence instead."""
+        attrs = {k: v for k, v in (task.attributes or {}).items() if k in _ATTR_COLUMNS}
+        return cls(task.category, tuple(sorted(attrs.items())))
+
+
+#: cause keys of the tasks a manager fills by hand from triage ("分派给部门")
+MANUAL_CAUSE_PREFIX = "manual:"
+
+
+def is_manual(task: RootCauseTask) -> bool:
+    return task.cause_key.startswith(MANUAL_CAUSE_PREFIX)
+
+
+def task_conditions(task: RootCauseTask) -> list:
+    """SQL conditions selecting the complaints a task is about: its cause's, or for a hand-assigned
+    task the entries attached to it."""
+    if is_manual(task):
+        return [LedgerEntry.status.in_(COUNTED_STATUSES),
+                exists().where(TaskEvidence.task_id == task.id, TaskEvidence.ledger_entry_id == LedgerEntry.id)]
+    return Cause.from_task(task).conditions()
 
 
 def _cause(category: str, **attrs) -> Cause:

@@ -34,7 +34,7 @@ from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
-from .rootcause import Cause, system_event
+from .rootcause import MANUAL_CAUSE_PREFIX, Cause, is_manual, system_event, task_conditions
 from .workflow_config import WorkflowConfig
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -168,17 +168,32 @@ class TaskService:
     def timeline(self, task: RootCauseTask, weeks: int = 8, end: dt.date | None = None) -> list[TrendPoint]:
         """Weekly counts of complaints matching the task's cause (attached or not), zero-filled,
         ending at the newest such complaint (or today)."""
-        cause = Cause.from_task(task)
+        conditions = task_conditions(task)
         if end is None:
             newest = self.session.execute(
-                select(func.max(LedgerEntry.occurred_at)).where(*cause.conditions())).scalar()
-            end = (newest or utcnow()).date()
+                select(func.max(LedgerEntry.occurred_at)).where(*conditions)).scalar()
+            # after a fix the chart runs to today, so weeks without complaints show as zeros
+            end = utcnow().date() if task.resolved_at is not None else (newest or utcnow()).date()
         last = week_start(iso_week(end))
         labels = [iso_week(last - dt.timedelta(weeks=i)) for i in range(weeks - 1, -1, -1)]
         counts = dict(self.session.execute(
             select(LedgerEntry.week, func.count(LedgerEntry.id))
-            .where(*cause.conditions(), LedgerEntry.week.in_(labels)).group_by(LedgerEntry.week)).all())
+            .where(*conditions, LedgerEntry.week.in_(labels)).group_by(LedgerEntry.week)).all())
         return trend_points(labels, counts)
+
+    def verification_outlook(self, task: RootCauseTask, now: dt.datetime | None = None) -> VerificationOutlook | None:
+        """For a resolved task: when it is checked and how its cause's complaint rate moved so far."""
+        if task.status != "resolved" or task.resolved_at is None:
+            return None
+        if is_manual(task):
+            return VerificationOutlook(manual=True)
+        window = dt.timedelta(days=self.config.verify_window_days)
+        elapsed = min((now or utcnow()) - task.resolved_at, window)
+        out = VerificationOutlook(manual=False, due_at=task.resolved_at + window,
+                                  days=max(elapsed.total_seconds(), 0) / 86400)
+        if elapsed >= dt.timedelta(hours=1):  # rates over less than an hour say nothing
+            out.before, out.after, out.unit = cause_rates(self.session, task, task.resolved_at, elapsed)
+        return out
 
     # -- writing --
     def _actor(self) -> tuple[int | None, str]:
@@ -249,6 +264,18 @@ class TaskService:
         return ev
 
 
+@dataclasses.dataclass
+class VerificationOutlook:
+    """What the task page says about the check after a fix: when the automatic comparison runs,
+    and the complaint rates so far (the days since the fix against as many days before it)."""
+    manual: bool  # a hand-assigned task: no cause to measure, a manager verifies it
+    due_at: dt.datetime | None = None
+    days: float = 0.0
+    before: float | None = None
+    after: float | None = None
+    unit: str | None = None
+
+
 def task_service(request) -> TaskService:
     """Factory for views: the request's session and user, and the ini's workflow settings."""
     return TaskService(request.dbsession, getattr(request, "user", None),
@@ -284,9 +311,8 @@ class VerificationResult:
 
 def _count(session: Session, task: RootCauseTask, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
     """(complaints of the task's cause, orders of its SKU) in [start, end)."""
-    cause = Cause.from_task(task)
     n = session.execute(select(func.count(LedgerEntry.id)).where(
-        *cause.conditions(), LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)).scalar_one()
+        *Cause.from_task(task).conditions(), LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)).scalar_one()
     orders = 0
     sku = (task.attributes or {}).get("sku")
     if sku:
@@ -315,9 +341,11 @@ def verify_resolved(session: Session, config: WorkflowConfig, now: dt.datetime |
     now = now or utcnow()
     window = dt.timedelta(days=config.verify_window_days)
     result = VerificationResult()
+    # a hand-assigned task has no cause whose rate could be compared: a manager verifies it
     tasks = session.execute(
         select(RootCauseTask).where(RootCauseTask.status == "resolved", RootCauseTask.resolved_at.is_not(None),
-                                    RootCauseTask.resolved_at <= now - window)
+                                    RootCauseTask.resolved_at <= now - window,
+                                    RootCauseTask.cause_key.not_like(MANUAL_CAUSE_PREFIX + "%"))
         .options(selectinload(RootCauseTask.department))).scalars().all()
     for task in tasks:
         before, after, unit = cause_rates(session, task, task.resolved_at, window)

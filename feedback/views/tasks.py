@@ -17,6 +17,7 @@ from ..services.tasks import (
     TaskNotFound,
     task_service,
 )
+from ..services.rootcause import ATTR_NAMES
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS
 from ..charts import week_bar_chart
 
@@ -75,9 +76,20 @@ def detail(request):
         "task": task, "evidence": evidence, "texts": texts, "events": svc.events(task),
         "chart": week_bar_chart([(p.week, p.count) for p in timeline], title="每周投诉数"),
         "timeline": timeline, "overdue": svc.is_overdue(task), "allowed": allowed,
+        "outlook": svc.verification_outlook(task), "attributes": _attributes(task),
         "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
         "category_labels": CATEGORY_LABELS, "platform_labels": PLATFORM_LABELS,
     }
+
+
+def _attributes(task) -> list[tuple[str, str]]:
+    """The cause's dimensions as the page shows them: Chinese names, known values only."""
+    out = []
+    for name, value in (task.attributes or {}).items():
+        if value in (None, "") or name not in ATTR_NAMES:
+            continue
+        out.append((ATTR_NAMES[name], PLATFORM_LABELS.get(value, value) if name == "platform" else str(value)))
+    return out
 
 
 @view_config(route_name="tasks.transition", request_method="POST", permission="tasks.view")

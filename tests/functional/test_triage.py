@@ -443,3 +443,35 @@ def test_previous_page_link_in_the_html_queue(testapp, dbsession):
     assert back.html.select("a[rel=next]") and back.html.select("a[rel=prev]")
     again = back.click(description="上一页", index=0)
     assert _queue_ids(again) == _queue_ids(first) and not again.html.select("a[rel=prev]")
+
+
+def test_a_hand_assigned_task_opens_and_is_left_to_the_manager_to_verify(testapp, dbsession):
+    """A task filled by "分派给部门" has no cause: its page counts its own evidence, and the
+    automatic after-fix check skips it rather than failing for every task."""
+    from feedback.services.tasks import TaskService, verify_resolved
+    from feedback.services.workflow_config import WorkflowConfig
+    from feedback.models import RootCauseTask
+
+    _manager(testapp, dbsession)
+    dept = wf.departments(dbsession)["logistics"]
+    a = wf.complaint(dbsession, "快递太慢", sku="SKU-M", categories=["logistics"])
+    form = testapp.get("/triage", {"sku": "SKU-M"}).forms["bulk-form"]
+    for field in form.fields["ids"]:
+        field.checked = True
+    form["bulk_action"] = "assign"
+    form["department_id"] = str(dept.id)
+    form.submit("scope", value="selection", status=303)
+    task = dbsession.execute(select(RootCauseTask).where(RootCauseTask.cause_key == "manual:logistics")).scalar_one()
+    page = testapp.get(f"/tasks/{task.id}", status=200)
+    assert "assigned_by" not in page.text  # internal attributes are not shown as cause dimensions
+    assert [p.count for p in TaskService(dbsession).timeline(task)][-1] == 1  # its own entry
+
+    svc = TaskService(dbsession)
+    for s in ("acknowledged", "in_progress"):
+        svc.transition(task, s)
+    resolved_at = a.occurred_at + dt.timedelta(days=1)
+    svc.transition(task, "resolved", root_cause="分拣延误", corrective_action="换快递", now=resolved_at)
+    dbsession.flush()
+    assert "不自动核验" in testapp.get(f"/tasks/{task.id}").text
+    res = verify_resolved(dbsession, WorkflowConfig(), now=resolved_at + dt.timedelta(days=30))
+    assert task.id not in res.verified + res.reopened and task.status == "resolved"

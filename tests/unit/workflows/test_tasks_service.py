@@ -191,3 +191,16 @@ def test_verified_cause_that_recurs_reopens_the_old_task(dbsession):
     dbsession.refresh(task)
     assert task.status == "reopened" and task.active_cause_key == task.cause_key
     assert len(dbsession.execute(select(RootCauseTask)).scalars().all()) == 1
+
+
+def test_the_task_page_outlook_shows_the_check_date_and_the_rates_so_far(dbsession):
+    task, *_ = make_task(dbsession)
+    svc = TaskService(dbsession, config=CFG)
+    assert svc.verification_outlook(task) is None  # nothing to check before a fix
+    for s in ("acknowledged", "in_progress"):
+        svc.transition(task, s)
+    resolved_at = h.T0 + dt.timedelta(days=3)
+    svc.transition(task, "resolved", root_cause="a", corrective_action="b", now=resolved_at)
+    out = svc.verification_outlook(task, now=resolved_at + dt.timedelta(days=2))
+    assert not out.manual and out.due_at == resolved_at + dt.timedelta(days=CFG.verify_window_days)
+    assert out.days == 2 and out.before > 0 and out.after == 0 and out.unit in ("per_day", "per_1000_orders")
