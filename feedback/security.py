@@ -130,6 +130,10 @@ def security_headers(event):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
+    # a page rendered for a signed-in user is not kept by the browser: after logging out on a
+    # shared PC, Back must not show the ledger again ("user" is in __dict__ once looked up)
+    if event.request.__dict__.get("user") is not None and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "private, no-store"
 
 
 def includeme(config):

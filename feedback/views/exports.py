@@ -8,6 +8,7 @@ import json
 from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.settings import asbool
 from pyramid.response import FileResponse
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -73,6 +74,7 @@ def export_create(request):
             request.dbsession, kind=p.get("kind", ""), date_from=p.get("date_from", ""),
             date_to=p.get("date_to", ""), fmt=p.get("format") or None, period_type=p.get("period_type") or None,
             requested_by_id=request.user.id if request.user else None, notify=(p.get("notify") or "").strip() or None,
+            allow_private_hosts=asbool(request.registry.settings.get("feedback.notify_allow_private_hosts", False)),
         )
     except (ExportError, PeriodError) as exc:
         request.session.flash(str(exc), "error")

@@ -150,3 +150,12 @@ def test_auth_ticket_expires(app_settings, dbsession):
     app.get("/triage", status=200)
     time.sleep(2.2)
     assert "/login" in app.get("/triage", status=303).location
+
+
+def test_signed_in_pages_are_not_stored_by_the_browser(testapp, dbsession):
+    """After logging out on a shared PC, Back must not show the ledger from the browser cache."""
+    assert "no-store" not in testapp.get("/login").headers.get("Cache-Control", "")
+    m = wf.user(dbsession, "manager")
+    wf.login(testapp, m.username)
+    for url in ("/triage", "/ledger", "/tasks"):
+        assert "no-store" in testapp.get(url).headers["Cache-Control"], url

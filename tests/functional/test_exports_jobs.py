@@ -190,3 +190,20 @@ def test_cli_refuses_bad_dates_and_paths(args, message, tmp_path):
     res = CliRunner().invoke(cli, ["--config", str(REPO / "development.ini"), "export", *args])
     assert res.exit_code != 0 and message in res.output, res.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("notify", [
+    "http://127.0.0.1:6543/logout", "http://localhost/x", "http://10.0.0.5/hook", "http://[::1]/x",
+    "http://169.254.169.254/latest/meta-data/", "http://192.168.1.20:8080/robot",
+])
+def test_a_webhook_typed_into_the_form_may_not_reach_this_machine_or_the_lan(dbsession, notify):
+    with pytest.raises(ExportError, match="内网"):
+        request_export(dbsession, "summary", "2026-11-01", "2026-11-30", notify=notify)
+    # where the shop's robot really lives on the LAN, the ini allows it
+    job = request_export(dbsession, "summary", "2026-11-01", "2026-11-30", notify=notify, allow_private_hosts=True)
+    assert job.notify == notify
+
+
+def test_an_email_or_a_public_webhook_is_accepted(dbsession):
+    for notify in ("ops@example.com", "https://8.8.8.8/hook"):
+        assert request_export(dbsession, "summary", "2026-11-01", "2026-11-30", notify=notify).notify == notify

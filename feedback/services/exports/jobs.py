@@ -25,6 +25,7 @@ from ...models.meta import utcnow
 from ..outbox import add_job
 from .labels import KIND_LABELS
 from .ledger import write_ledger_csv, write_ledger_xlsx
+from .notify_target import notify_target_problem
 from .period import Period, PeriodError, period_for, previous_month, previous_week
 from .summary import build_summary, iter_food_safety
 from .xlsx import write_summary_xlsx
@@ -98,13 +99,14 @@ def create_job(session: Session, kind: str, period: Period, fmt: str | None = No
 
 def request_export(session: Session, kind: str, date_from: str, date_to: str, fmt: str | None = None,
                    period_type: str | None = None, requested_by_id: int | None = None,
-                   notify: str | None = None) -> ExportJob:
+                   notify: str | None = None, allow_private_hosts: bool = False) -> ExportJob:
     """Validate a request from the UI and queue it. Raises ExportError/PeriodError with a message."""
     period = period_for(date_from, date_to, period_type)
     if notify and len(notify) > 500:
         raise ExportError("通知地址最多 500 个字符 (notify is longer than 500 characters)")
-    if notify and not (notify.startswith(("https://", "http://")) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", notify)):
-        raise ExportError("通知地址应为 http(s) 网址或电子邮箱 (notify must be a URL or an e-mail address)")
+    problem = notify_target_problem(notify, allow_private_hosts) if notify else None
+    if problem:
+        raise ExportError(problem)
     return create_job(session, kind, period, fmt, trigger="ui", requested_by_id=requested_by_id, notify=notify)
 
 
