@@ -55,7 +55,10 @@ def test_compensation_wording_needs_the_platform_setting(text):
 
 
 @pytest.mark.parametrize("text", ["口味因人而异，这是个人口味问题。", "水果软了属于正常现象。",
-                                  "请看清商品描述再下单。", "这不是我们的问题，是快递的事。"])
+                                  "请看清商品描述再下单。", "这不是我们的问题，是快递的事。",
+                                  # from an audit of the approve form: these passed with a warning
+                                  "可能是您收到后保存不当造成的。", "从来没有人说过有问题，建议您再仔细看看。",
+                                  "快递慢不是我们能控制的，是物流公司的问题。"])
 def test_blaming_the_customer_is_refused(text):
     assert "blame" in codes(text)
 
