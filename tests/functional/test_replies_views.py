@@ -117,11 +117,13 @@ def test_export_csv_and_xlsx_of_approved_replies(testapp, dbsession):
     res = testapp.get("/replies/export.csv")
     assert res.body.startswith(b"\xef\xbb\xbf") and "attachment" in res.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(res.body[3:].decode("utf-8"))))
-    mine = [r for r in rows if r[1] == d.review.external_id]
-    assert mine == [["taobao", d.review.external_id, "'-非常抱歉，这批橙子不新鲜是我们的问题，我们会复检。"]]
+    mine = [r for r in rows if r[-1] == str(d.review_id)]
+    assert len(mine) == 1 and mine[0][:2] == ["taobao", d.review.external_id or ""]
+    assert mine[0][2] == (d.review.platform_order_id or "") and mine[0][7] == d.review.text
+    assert mine[0][8] == "'-非常抱歉，这批橙子不新鲜是我们的问题，我们会复检。"
     res = testapp.get("/replies/export.xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(res.body)).active
-    assert any(row[2] == "'-非常抱歉，这批橙子不新鲜是我们的问题，我们会复检。" for row in ws.iter_rows(values_only=True))
+    assert any(row[8] == "'-非常抱歉，这批橙子不新鲜是我们的问题，我们会复检。" for row in ws.iter_rows(values_only=True))
 
 
 def test_templates_and_settings_are_for_admins(testapp, dbsession):
