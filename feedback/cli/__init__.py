@@ -71,36 +71,47 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def setup_error(app, exc: BaseException) -> click.ClickException | None:
+    """An error of the setup, not of the code, as one line saying what to fix (None for any other
+    error): a database the migrations never ran on or that cannot be reached, a bad database URL
+    or ini file, a path that cannot be written, an unknown migration revision."""
+    from alembic.util.exc import CommandError  # noqa: PLC0415
+    from plaster.exceptions import PlasterError  # noqa: PLC0415
+
+    if isinstance(exc, DBAPIError):
+        state = app.schema_exists() if isinstance(app, AppContext) else True
+        if state is None:
+            return click.ClickException(f"无法连接数据库 / cannot reach the database: "
+                                        f"{str(exc.orig).strip().splitlines()[0][:300]}")
+        if state is False:
+            return click.ClickException("数据库尚未初始化 / the database is not set up: run `feedback db upgrade` "
+                                        "(`feedback run` does it too)")
+        return None
+    if isinstance(exc, ArgumentError):  # FEEDBACK_DB_URL or sqlalchemy.url is no database URL
+        return click.ClickException(f"数据库地址无效 / bad database URL: {exc}")
+    if isinstance(exc, PlasterError):
+        return click.ClickException(f"配置文件无法读取 / cannot read the config file: {exc}")
+    if isinstance(exc, CommandError):
+        return click.ClickException(f"迁移失败 / migration: {exc}")
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return click.ClickException(f"操作失败 / failed: {exc.strerror or exc}{where}")
+    return None
+
+
 class FeedbackGroup(click.Group):
-    """Errors of the setup, not of the code, as one line saying what to fix: a database the
-    migrations never ran on or that cannot be reached, a bad database URL or ini file, a path
-    that cannot be written, an unknown migration revision."""
+    """Errors of the setup, not of the code, as one line saying what to fix (``setup_error``)."""
 
     def invoke(self, ctx):
-        from alembic.util.exc import CommandError  # noqa: PLC0415
-        from plaster.exceptions import PlasterError  # noqa: PLC0415
-
         try:
             return super().invoke(ctx)
-        except DBAPIError as exc:
-            state = ctx.obj.schema_exists() if isinstance(ctx.obj, AppContext) else True
-            if state is None:
-                raise click.ClickException(f"无法连接数据库 / cannot reach the database: "
-                                           f"{str(exc.orig).strip().splitlines()[0][:300]}") from exc
-            if state is False:
-                raise click.ClickException(
-                    "数据库尚未初始化 / the database is not set up: run `feedback db upgrade` "
-                    "(`feedback run` does it too)") from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except ArgumentError as exc:  # FEEDBACK_DB_URL or sqlalchemy.url is no database URL
-            raise click.ClickException(f"数据库地址无效 / bad database URL: {exc}") from exc
-        except PlasterError as exc:
-            raise click.ClickException(f"配置文件无法读取 / cannot read the config file: {exc}") from exc
-        except CommandError as exc:
-            raise click.ClickException(f"迁移失败 / migration: {exc}") from exc
-        except OSError as exc:
-            where = f": {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"操作失败 / failed: {exc.strerror or exc}{where}") from exc
+        except Exception as exc:
+            error = setup_error(ctx.obj, exc)
+            if error is None:
+                raise
+            raise error from exc
 
 
 @click.group(cls=FeedbackGroup)

@@ -5,9 +5,11 @@ import json
 
 import click
 
-from . import AppContext, cli, pass_app
+from . import AppContext, cli, pass_app, setup_error
 
-PLATFORM_HELP = "平台 / platform: taobao, tmall, jd, pdd, meituan, other (默认由表头推断 / inferred from the header)"
+PLATFORM_HELP = ("平台 / platform: taobao 淘宝, tmall 天猫, jd 京东, pdd 拼多多, meituan 美团, eleme 饿了么, "
+                 "douyin 抖音/抖店, kuaishou 快手, youzan 有赞, jddj 京东到家, other 其他 "
+                 "(默认由表头推断 / inferred from the header)")
 
 
 @cli.group("import")
@@ -22,15 +24,21 @@ def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool
         result = run_import(app.session_factory, lambda session: import_file(
             session, path, kind, platform=platform, mapping=mapping, created_by="cli"))
     except ImportFileError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": str(exc), "file": path}, ensure_ascii=False), err=True)
-        raise click.ClickException(f"无法导入 {path}: {exc}") from None
+        _fail(as_json, path, f"无法导入 {path}: {exc}", str(exc))
+    except Exception as exc:
+        setup = setup_error(app, exc)  # a database not set up or not reachable: said as JSON too
+        if setup is None:
+            raise
+        _fail(as_json, path, setup.message, setup.message, cause=exc)
     summary = result.as_dict()
     # every row rejected: the rows are kept in the batch, but a script must see that it failed
     all_rejected = result.rejected > 0 and result.inserted + result.updated + result.duplicates == 0
     if as_json:
+        if all_rejected:
+            summary["error"] = NOTHING_IMPORTED
         click.echo(json.dumps(summary, ensure_ascii=False))
         if all_rejected:
+            click.echo(f"Error: {NOTHING_IMPORTED}", err=True)
             raise click.exceptions.Exit(1)
         return
     click.echo(
@@ -49,8 +57,19 @@ def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool
     if result.rejected > 10:
         click.echo(f"  …共 {result.rejected} 行被拒绝，详见导入批次 / see the import batch for all rejected rows")
     if all_rejected:
-        raise click.ClickException("没有一行可以导入（被拒绝的行已保存在导入批次中）/ "
-                                   "no row could be imported (the rejected rows are kept in the import batch)")
+        raise click.ClickException(NOTHING_IMPORTED)
+
+
+NOTHING_IMPORTED = ("没有一行可以导入（被拒绝的行已保存在导入批次中）/ "
+                    "no row could be imported (the rejected rows are kept in the import batch)")
+
+
+def _fail(as_json: bool, path: str, message: str, error: str, cause: BaseException | None = None):
+    """The whole file failed: exit 1 with the message on stderr; with --json, stdout holds one
+    JSON object with an ``error`` field too (a script parses stdout whatever happened)."""
+    if as_json:
+        click.echo(json.dumps({"error": error, "file": path}, ensure_ascii=False))
+    raise click.ClickException(message) from cause
 
 
 def _command(kind: str, help_text: str):

@@ -10,7 +10,7 @@ import re
 
 from .errors import ImportFileError
 from .headers import HeaderMap, Mapping, header_score
-from .rows import HEADER_SCAN_ROWS, RawRow, Table, filled, split_header
+from .rows import HEADER_SCAN_ROWS, RawRow, Table, drop_footer, filled, split_header
 
 # Python's csv refuses fields over 128 KiB by default; a review with pasted logs can be larger.
 csv.field_size_limit(max(csv.field_size_limit(), 256 * 1024 * 1024))
@@ -60,13 +60,14 @@ def read_csv(text: str, kind: str, mapping: Mapping | None, truncated: bool) -> 
             raise ImportFileError(f"CSV 无法解析 / CSV cannot be parsed: {exc}") from None
         rows.append(RawRow(number + 1, None, f"CSV 格式错误，其后内容无法读取 / malformed CSV from here on: {exc}"))
     header, data_rows = split_header(rows, kind, mapping)
+    notes = drop_footer(header, data_rows)
     width = _named_width(header)
     for row in data_rows:
         if row.cells is not None:
             row.error = ((row.number in multiline and _swallowed_lines(row.cells, header, delimiter, width))
                          or _extra_cells(row.cells, width, delimiter))
     _check_last_row(text[start:], rows, data_rows, width, truncated)
-    return Table(header=header, rows=data_rows, file_format="csv" if delimiter != "\t" else "tsv")
+    return Table(header=header, rows=data_rows, file_format="csv" if delimiter != "\t" else "tsv", notes=notes)
 
 
 def _named_width(header: HeaderMap) -> int:

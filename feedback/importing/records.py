@@ -2,8 +2,12 @@
 
 Identity: a review or ticket is keyed per platform by ``dedupe_key``: ``id:<external id>``
 (``id:sub:<子订单编号>`` for Taobao-style review exports without a review id; one review per
-sub-order), else ``h:<sha256 of the normalized identifying content>``. The follow-up (追评) is
-not part of the identity, so a later export with a new 追评 updates the same review.
+sub-order; ``o:<order id>|<SKU or product name>`` for a review without either, as JD 京麦,
+Meituan and Ele.me export them: one review per order and product, whatever the buyer edits
+later or the platform masks), else ``h:<sha256 of the normalized identifying content>``. The
+follow-up (追评) is not part of the identity, so a later export with a new 追评 updates the same
+review. Reviews stored before the order key existed were keyed by content hash: ``legacy_key``
+carries that key so the importer finds them (and re-keys them) instead of adding a second copy.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import unicodedata
 from decimal import Decimal
 
 from . import values as V
-from .headers import HeaderMap, normalize_platform
+from .headers import HeaderMap, normalize_platform, platform_choices
 
 # Columns with a length limit: ids are rejected when too long, names are cut (full value kept in raw).
 ID_LIMITS = {"external_id": 100, "sub_order_id": 100, "order_id": 100, "sku": 100, "batch_code": 100,
@@ -111,8 +115,7 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     elif _present(get.get("platform")):
         rec["platform"] = normalize_platform(V.nfkc(get["platform"]))
         if rec["platform"] is None:
-            errors.append(f"未知平台 / unknown platform: {V.nfkc(get['platform'])[:30]} "
-                          "(taobao/tmall/jd/pdd/meituan/other)")
+            errors.append(f"未知平台 / unknown platform: {V.nfkc(get['platform'])[:30]} ({platform_choices()})")
     elif platform_default:
         rec["platform"] = platform_default
     else:
@@ -141,9 +144,13 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         except ValueError as exc:
             errors.append(str(exc))
             rec["rating_stars"] = rec["rating_level"] = None
-        rec["text"] = V.clean_text(get.get("text"))
-        if rec["text"] is None:
-            errors.append("评价内容为空 / missing review text")
+        text = V.clean_text(get.get("text"))
+        if text is not None and V.is_placeholder_text(text):  # 此用户没有填写评价。
+            raw[header.columns[_index_of(header, "text")] if "text" in header.fields.values() else "text"] = text
+            text = None
+        rec["text"] = text or ""  # a bare rating (1★ without a word) is a review too
+        if text is None and rec["rating_stars"] is None and rec["rating_level"] is None:
+            errors.append("评价内容为空且没有评分 / missing review text (and no rating)")
         rec["followup_text"] = V.clean_optional_text(get.get("followup_text"))
         image_cell = get.get("image_count")
         try:
@@ -156,7 +163,7 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
             raw[header.columns[_index_of(header, "buyer_tier")]] = _jsonable(tier_cell)
     else:
         try:
-            rec["ticket_type"] = V.parse_ticket_type(get.get("ticket_type"))
+            rec["ticket_type"] = _ticket_type(header, get, cells)
         except ValueError as exc:
             errors.append(str(exc))
         rec["text"] = V.clean_text(get.get("text")) or ""
@@ -178,7 +185,23 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         raw.setdefault("sub_order_id", rec["sub_order_id"])
     rec["raw"] = raw
     rec["dedupe_key"] = dedupe_key(kind, rec)
+    if rec["dedupe_key"].startswith("o:"):  # as stored before: the text as given, placeholder or not
+        rec["legacy_key"] = content_key(kind, {**rec, "text": V.clean_text(get.get("text"))})
     return rec
+
+
+def _ticket_type(header: HeaderMap, get: dict, cells: list) -> str:
+    """The type column; without one, 是否需要退货 (是 → return, 否 → refund), else the type the
+    whole file has (a Taobao 退款 export: refund; a complaint export: complaint)."""
+    if "ticket_type" in header.fields.values():
+        return V.parse_ticket_type(get.get("ticket_type"))
+    if header.return_flag is not None and header.return_flag < len(cells):
+        flag = V.parse_return_flag(cells[header.return_flag])
+        if flag:
+            return flag
+    if header.default_ticket_type:
+        return header.default_ticket_type
+    return V.parse_ticket_type(None)
 
 
 _SIMPLE = {
@@ -231,12 +254,25 @@ def _sha(parts: list) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
 
+_DISH_MARK = re.compile(r"\s*[(（]\s*[赞踩]\s*[)）]")  # 黄焖鸡米饭(赞): the buyer's thumbs, not the dish
+
+
 def dedupe_key(kind: str, rec: dict) -> str:
     if rec.get("external_id"):
         return "id:" + rec["external_id"]
     if kind == "reviews":
         if rec.get("sub_order_id"):
             return "id:sub:" + rec["sub_order_id"]
+        if rec.get("order_id"):
+            product = rec.get("sku") or _DISH_MARK.sub("", normalized_text(rec.get("product_name")))
+            key = f"o:{rec['order_id']}|{product}"
+            return key if len(key) <= 200 else "o:" + _sha([rec["order_id"], product])
+    return content_key(kind, rec)
+
+
+def content_key(kind: str, rec: dict) -> str:
+    """``h:`` and the hash of what identifies a record that has no id of its own."""
+    if kind == "reviews":
         parts = [rec.get("order_id"), rec.get("sku"), rec.get("buyer_nick"), rec.get("reviewed_at"),
                  rec.get("rating_stars"), rec.get("rating_level"), normalized_text(rec.get("text"))]
     else:

@@ -29,7 +29,7 @@ from ..models.meta import utcnow
 from ..services.ledger import refresh_search_text
 from ..services.outbox import request_classification
 from .errors import ImportFileError
-from .headers import load_mapping, normalize_platform
+from .headers import PLATFORM_LABELS, load_mapping, normalize_platform, platform_choices
 from .readers import Table, read_file, read_records
 from .records import MUTABLE, RowError, build_record, content_hash, normalized_text, raw_json
 
@@ -108,8 +108,35 @@ def import_file(session: Session, path: str | Path, kind: str, *, platform: str 
     platform = check_platform(platform)
     mapping_obj = load_mapping(mapping, kind) if mapping else None
     table = read_file(path, kind, mapping_obj)
+    check_file_platform(table, platform)
     return import_table(session, table, kind, platform=platform, filename=Path(path).name,
                         created_by=created_by, source=source)
+
+
+def check_file_platform(table: Table, platform: str | None) -> None:
+    """A file must say which platform exported it: --platform, the mapping's or the JSON body's
+    platform, a 平台 column, or a header only one platform writes. Guessing from shared columns
+    would file every row under a wrong platform (where a later import with the right one would
+    add each review again), so such a file is refused as a whole, nothing written.
+    A title line's platform is said in a note."""
+    header = table.header
+    if platform or table.platform:
+        return
+    if header.platform:
+        if header.title_platform:
+            name = PLATFORM_LABELS.get(header.title_platform, header.title_platform)
+            table.notes.append(f"平台取自表头上方的标题行：{name} / platform taken from the title line: "
+                               f"{header.title_platform}")
+        return
+    if "platform" in header.fields.values():
+        return
+    hint = ""
+    if header.store_columns:
+        hint = ("表头像门店（外卖/到家）导出，美团、饿了么、京东到家都用这些列 / the header looks like a store "
+                "export, as Meituan, Ele.me and JD Daojia all write it. ")
+    raise ImportFileError(
+        "无法从表头判断平台：请用 --platform 指定 / the header does not tell which platform exported this "
+        f"file: pass --platform. {hint}可用 / choices: {platform_choices()}")
 
 
 def import_items(session: Session, kind: str, items: list, *, platform: str | None = None,
@@ -153,7 +180,7 @@ def check_platform(platform: str | None) -> str | None:
         return None
     code = normalize_platform(platform)
     if code is None:
-        raise ImportFileError(f"未知平台 / unknown platform: {platform} (taobao/tmall/jd/pdd/meituan/other)")
+        raise ImportFileError(f"未知平台 / unknown platform: {platform} ({platform_choices()})")
     return code
 
 
@@ -390,8 +417,11 @@ def _store_main(session, kind, rows, batch_id):
     # Collapse repeats inside the file: later rows merge into the first.
     by_key: dict[tuple, dict] = {}
     first_row: dict[tuple, int] = {}
-    for number, _rec, row in rows:
+    legacy: dict[tuple, tuple] = {}  # key -> the content-hash key the same review was stored under before
+    for number, rec, row in rows:
         key = (row["platform"], row["dedupe_key"])
+        if rec.get("legacy_key"):
+            legacy.setdefault(key, (row["platform"], rec["legacy_key"]))
         if key not in by_key:
             by_key[key] = dict(row)
             first_row[key] = number
@@ -407,6 +437,8 @@ def _store_main(session, kind, rows, batch_id):
     cols = ("id", "content_hash") + mutable
     for chunk in _chunks(_sorted(by_key), CHUNK):
         existing = _fetch(session, table, ("platform", "dedupe_key"), chunk, cols)
+        rekeyed = _find_legacy(session, table, [k for k in chunk if k not in existing and k in legacy], legacy,
+                               cols, existing)
         new = [_insertable(kind, by_key[k]) for k in chunk if k not in existing]
         if new:
             inserted = _insert(session, table, ("platform", "dedupe_key"), new)
@@ -420,13 +452,19 @@ def _store_main(session, kind, rows, batch_id):
         for key, old in existing.items():
             ids[key] = old["id"]
             new_row = by_key[key]
+            rekey = {"dedupe_key": key[1]} if key in rekeyed else {}
             if old["content_hash"] == new_row["content_hash"]:
                 key_status[key] = "duplicate"
+                if rekey:  # the same review, stored under its old key: only the key changes
+                    updates.append((old["id"], rekey))
                 continue
             merged = _merge(kind, old, new_row)
             if all(_same(merged[c], old[c]) for c in mutable):
                 key_status[key] = "duplicate"
+                if rekey:
+                    updates.append((old["id"], rekey))
                 continue
+            merged.update(rekey)
             merged["content_hash"] = content_hash(kind, merged)
             merged["import_batch_id"] = batch_id
             merged["raw"] = new_row["raw"] or None
@@ -443,6 +481,25 @@ def _store_main(session, kind, rows, batch_id):
         if key_status[(row["platform"], row["dedupe_key"])] == "duplicate":
             statuses[number] = "duplicate"
     return statuses, ids
+
+
+def _find_legacy(session, table, keys: list, legacy: dict, cols, existing: dict) -> set:
+    """Reviews stored before they were keyed by order and product were keyed by a content hash
+    (which held the nickname, rating and text: a re-export with a masked nickname or an edited
+    review hashed anew). Those found under their old key join ``existing`` as the row to update,
+    and are re-keyed; returns the keys that were found so."""
+    if not keys:
+        return set()
+    found = _fetch(session, table, ("platform", "dedupe_key"), sorted({legacy[k] for k in keys}), cols)
+    taken = {row["id"] for row in existing.values()}
+    rekeyed = set()
+    for key in keys:
+        row = found.get(legacy[key])
+        if row is not None and row["id"] not in taken:
+            existing[key] = row
+            taken.add(row["id"])
+            rekeyed.add(key)
+    return rekeyed
 
 
 def _insertable(kind, row: dict) -> dict:

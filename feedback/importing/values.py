@@ -30,12 +30,27 @@ CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 TICKET_TYPES = {
     "refund": "refund", "退款": "refund", "仅退款": "refund", "部分退款": "refund",
     "退款(未收到货)": "refund", "退款（未收到货）": "refund", "未收到货退款": "refund",
+    "全额退款": "refund", "全部退款": "refund", "未发货仅退款": "refund", "已发货仅退款": "refund",
+    "未收到货仅退款": "refund", "已收到货仅退款": "refund", "退差价": "refund", "极速退款": "refund",
+    "拒收退款": "refund", "价保": "refund", "价格保护": "refund",
     "return": "return", "退货": "return", "退货退款": "return", "退款退货": "return",
     "exchange": "exchange", "换货": "exchange", "换新": "exchange",
     "resend": "resend", "补发": "resend", "补寄": "resend", "补发货": "resend", "重新发货": "resend",
     "complaint": "complaint", "投诉": "complaint", "维权": "complaint", "平台介入": "complaint",
     "工单": "complaint", "客诉": "complaint",
 }
+# A type a platform words its own way (闪电退款, 退货退款（已发货）, 补发商品): the first word found
+# in it decides; 仅退款 comes before 退货 (未退货仅退款 is a refund).
+TICKET_TYPE_WORDS = (
+    ("仅退款", "refund"), ("不退货", "refund"), ("无需退货", "refund"),
+    ("退货", "return"), ("换货", "exchange"), ("换新", "exchange"),
+    ("补发", "resend"), ("补寄", "resend"), ("重新发货", "resend"),
+    ("投诉", "complaint"), ("维权", "complaint"),
+    ("退款", "refund"), ("退差价", "refund"), ("价保", "refund"),
+)
+RETURN_FLAGS = {"是": "return", "需要": "return", "yes": "return", "y": "return", "true": "return", "1": "return",
+                "否": "refund", "不需要": "refund", "无需": "refund", "no": "refund", "n": "refund",
+                "false": "refund", "0": "refund"}
 BUYER_TIERS = {
     "new": "new", "新客": "new", "新顾客": "new", "新用户": "new", "首单": "new", "首次购买": "new",
     "returning": "returning", "老客": "returning", "老顾客": "returning", "老用户": "returning",
@@ -48,7 +63,7 @@ _DATE_RE = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$")
-_STARS_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:星|分|stars?)?$", re.I)
+_STARS_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:颗星|星|分|stars?)?$", re.I)
 
 
 def nfkc(value) -> str:
@@ -350,9 +365,37 @@ def parse_ticket_type(value) -> str:
     for key, code in TICKET_TYPES.items():  # "退货退款(已收到货)" and the like
         if len(key) > 1 and not key.isascii() and text.startswith(key):
             return code
+    for word, code in TICKET_TYPE_WORDS:
+        if word in text:
+            return code
     if not text:
         raise ValueError("缺少售后类型 / missing ticket type (退款/退货/换货/补发/投诉)")
     raise ValueError(f"未知售后类型 / unknown ticket type: {text[:20]} (退款/退货/换货/补发/投诉)")
+
+
+def parse_return_flag(value) -> str | None:
+    """是否需要退货: 是 → return, 否 → refund; None when empty or not a yes/no."""
+    if isinstance(value, bool):
+        return "return" if value else "refund"
+    return RETURN_FLAGS.get(format_scalar(value).strip().lower() if value is not None else "")
+
+
+# What platforms write where the buyer wrote nothing: Taobao's 此用户没有填写评价。 and
+# 评价方未及时做出评价,系统默认好评!, JD's 此用户未填写评价内容 and the like.
+_PLACEHOLDER_RE = re.compile(
+    r"^(?:(?:此|该|这个|这位)?(?:用户|买家|顾客|客户)?(?:没有|未|暂未|并未|尚未)(?:填写|留下|发表|写)(?:任何)?(?:文字)?"
+    r"(?:评价|评论)(?:内容)?"
+    r"|(?:评价方|买家|用户|此用户|该用户)?(?:未及时|超时未|逾期未)(?:做出|作出|进行)?评价[,;]?(?:系统)?默认(?:好评|评价)"
+    r"|(?:系统)?默认(?:好评|评价)"
+    r"|(?:此|该)?(?:用户|买家)?(?:暂)?无(?:文字)?评价(?:内容)?)$")
+
+
+def is_placeholder_text(text: str | None) -> bool:
+    """True for a platform's stand-in text of a review without one (counted as no text)."""
+    if not text or len(text) > 60:
+        return False
+    folded = re.sub(r"[\s。.!！~～、]+", "", unicodedata.normalize("NFKC", text)).replace("，", ",").replace("；", ";")
+    return bool(_PLACEHOLDER_RE.match(folded))
 
 
 def parse_buyer_tier(value) -> str | None:

@@ -7,7 +7,7 @@ import zipfile
 
 from .errors import ImportFileError
 from .headers import HeaderMap, Mapping, normalize_header
-from .rows import RawRow, Table, filled, split_header
+from .rows import RawRow, Table, drop_footer, filled, split_header
 
 SHEET_ROW_STEP = 1_000_000  # rows of a workbook's later sheets are numbered from a multiple of this
 
@@ -20,12 +20,14 @@ def read_xlsx(data: bytes, kind: str, mapping: Mapping | None) -> Table:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, xml and openpyxl errors alike
         raise ImportFileError(f"XLSX 文件已损坏或被截断 / the XLSX file is damaged or truncated ({type(exc).__name__})") from None
-    sheets, skipped, first_error = [], [], None
+    sheets, skipped, first_error, footers = [], [], None, []
     try:
         for sheet in workbook.worksheets:
             rows = [RawRow(n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), 1)]
             try:
-                sheets.append((sheet.title, *split_header(rows, kind, mapping)))
+                header, data_rows = split_header(rows, kind, mapping)
+                sheets.append((sheet.title, header, data_rows))
+                footers.append((sheet.title, drop_footer(header, data_rows)))
             except ImportFileError as exc:
                 first_error = first_error or exc
                 if any(r.cells and any(filled(c) for c in r.cells) for r in rows):
@@ -36,7 +38,10 @@ def read_xlsx(data: bytes, kind: str, mapping: Mapping | None) -> Table:
         workbook.close()
     if not sheets:
         raise first_error or ImportFileError("XLSX 中没有工作表 / the workbook has no sheet")
-    return _join_sheets(sheets, skipped, kind)
+    table = _join_sheets(sheets, skipped, kind)
+    for name, notes in footers:
+        table.notes.extend(notes if len(sheets) == 1 else [f"「{name}」{note}" for note in notes])
+    return table
 
 
 def _join_sheets(sheets: list, skipped: list[str], kind: str) -> Table:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from .accounts import ApiToken, LoginAttempt, User  # noqa: F401
-from .catalog import PLATFORMS, Batch, Product, Shop  # noqa: F401
+from .catalog import PLATFORM_LABELS, PLATFORMS, Batch, Product, Shop  # noqa: F401
 from .classification import CATEGORIES, Classification, LabelCorrection  # noqa: F401
 from .exports import ExportJob  # noqa: F401
 from .feedback_items import Review, Ticket  # noqa: F401

@@ -8,8 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, utcnow
 
-# Platform codes used everywhere (import, ledger, reply rules).
-PLATFORMS = ("taobao", "tmall", "jd", "pdd", "meituan", "other")
+# Platform codes used everywhere (import, ledger, reply rules), and their names in the UI.
+PLATFORMS = ("taobao", "tmall", "jd", "pdd", "meituan", "eleme", "douyin", "kuaishou", "youzan", "jddj", "other")
+PLATFORM_LABELS = {
+    "taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "eleme": "饿了么",
+    "douyin": "抖音", "kuaishou": "快手", "youzan": "有赞", "jddj": "京东到家", "other": "其他",
+}
 
 
 class Shop(Base):

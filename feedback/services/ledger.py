@@ -437,6 +437,11 @@ def refresh_search_text(session: Session, review_ids: Iterable[int] = (), ticket
                             .execution_options(synchronize_session=False))
 
 
+def _raw_product_name(item) -> str | None:
+    name = (item.raw or {}).get("product_name") if isinstance(item.raw, dict) else None
+    return str(name)[:300] if name else None
+
+
 def shelf_life_left(production: dt.date | None, expiry: dt.date | None,
                     delivered: dt.date | None) -> float | None:
     """Share of the total shelf life left on the delivery day, clamped to 0..1."""
@@ -575,7 +580,8 @@ class LedgerBuilder:
             platform=item.platform,
             shop_id=item.shop_id or (order.shop_id if order else None),
             sku=item.sku or (order.sku if order and order.sku else None) or (product.sku if product else None),
-            product_name=product.name if product else None,
+            # a dish or product without a SKU (Meituan 菜品, 有赞 商品名称) is named in raw only
+            product_name=(product.name if product and product.name else None) or _raw_product_name(item),
             batch_code=batch.batch_code if batch else None,
             production_date=production,
             expiry_date=expiry,

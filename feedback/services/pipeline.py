@@ -39,7 +39,7 @@ class StepResult:
 def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
     model = Review if kind == "review" else Ticket
     cols = [model.id, model.text, model.updated_at]
-    cols += [Review.rating_stars, Review.followup_text] if kind == "review" else [Ticket.reason]
+    cols += [Review.rating_stars, Review.followup_text, Review.rating_level] if kind == "review" else [Ticket.reason]
     rows = session.execute(select(*cols).where(model.id.in_(ids))).all()
     out = []
     for row in rows:
@@ -47,7 +47,7 @@ def _texts(session: Session, kind: str, ids: list[int]) -> list[dict]:
         if kind == "review":
             # a complaint often comes in the follow-up (追评: "吃了几天发现有虫"): it is read too
             out.append({"id": row[0], "text": with_followup(text, row[4]) or "", "rating": row[3],
-                        "updated_at": row[2]})
+                        "level": row[5], "updated_at": row[2]})
         else:
             # the platform's reason is a menu choice, read by nlp.tickets next to the buyer's words
             out.append({"id": row[0], "text": text, "reason": row[3] or "", "updated_at": row[2]})
@@ -82,9 +82,15 @@ def classify_and_ledger(session_factory, classifier, kind: str, ids: list[int], 
         else:
             todo.append(it)
 
-    # 2. classify, outside any transaction
-    results = classifier.classify_batch([{k: v for k, v in it.items() if k != "updated_at"} for it in todo]) if todo else []
+    # 2. classify, outside any transaction (a review of a bare rating has nothing to read; a
+    # ticket always has its reason or its text)
+    bare = [it for it in todo if kind == "review" and not has_words(it["text"])]
+    bare_ids = {it["id"] for it in bare}
+    words = [it for it in todo if it["id"] not in bare_ids]
+    results = classifier.classify_batch([{k: v for k, v in it.items() if k not in ("updated_at", "level")}
+                                         for it in words]) if words else []
     by_id = {r.id: r for r in results}
+    by_id.update({it["id"]: bare_rating_result(it, model_version) for it in bare})
 
     # 3. one write transaction
     with session_factory() as session, session.begin():
@@ -122,6 +128,37 @@ def classify_and_ledger(session_factory, classifier, kind: str, ids: list[int], 
         if outbox_id is not None:
             mark_done(session, outbox_id)
     return result
+
+
+def has_words(text: str | None) -> bool:
+    """A text holds something to read: a letter, a digit or a CJK character."""
+    return any(ch.isalnum() for ch in text or "")
+
+
+@dataclasses.dataclass
+class BareRating:
+    """The verdict on a review without a word (a 1★ with an empty text, as PDD and JD export
+    many): no complaint (a bare low rating is none, TAXONOMY.md), but a low one (1-2★ or 差评) is
+    flagged low-confidence, so it waits in triage as 疑似投诉 for a manager to see and decide;
+    3★ and up get no ledger entry."""
+
+    id: int
+    low_confidence: bool
+    model: str | None
+    complaint: bool = False
+    categories: tuple = ()
+    food_safety: bool = False
+    scores: dict = dataclasses.field(default_factory=dict)
+    evidence: dict = dataclasses.field(default_factory=dict)
+    sources: dict = dataclasses.field(default_factory=lambda: {"rating": "no text"})
+    confidence: float = 1.0
+    error: str | None = None
+
+
+def bare_rating_result(item: dict, model_version: str | None) -> BareRating:
+    stars, level = item.get("rating"), item.get("level")
+    low = (stars is not None and stars <= 2) or (stars is None and level == "bad")
+    return BareRating(item["id"], low_confidence=low, model=model_version, confidence=0.0 if low else 1.0)
 
 
 def resync_ledger(session: Session, config: WorkflowConfig, review_ids=(), ticket_ids=(),

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     CATEGORIES,
+    PLATFORM_LABELS,
     PLATFORMS,
     Classification,
     Department,
@@ -58,7 +59,6 @@ CATEGORY_LABELS = {
     "taste": "口味口感", "freshness": "新鲜度/日期", "logistics": "物流配送", "quality": "品质/包装/规格",
     "service": "服务", "price": "价格", "other": "其他",
 }
-PLATFORM_LABELS = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "other": "其他"}
 STATUS_LABELS = {"pending": "待分诊", "new": "新投诉", "unsure": "疑似投诉", "confirmed": "已确认",
                  "not_complaint": "非投诉"}
 # The triage filter's statuses: "pending" (TRIAGE_STATUSES, the default), then each ledger status.

@@ -6,7 +6,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..models import CATEGORIES, PLATFORMS, Classification, User
+from ..models import CATEGORIES, PLATFORM_LABELS, PLATFORMS, Classification, User
 from ..models.meta import utcnow
 from ..models.replies import DRAFT_STATUSES, TEMPLATE_KINDS, TONES, ReplyDraft
 from ..params import int_param, matched_id, page_param
@@ -16,7 +16,6 @@ from ..services.replies.rules import CATEGORY_LABELS, reply_length
 from ..services.replies.workflow import STATUS_LABELS, ReplyError, ReplyService, shop_now
 
 PER_PAGE = 50
-PLATFORM_LABELS = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "other": "其他"}
 KIND_LABELS = {"opening": "开场（语气）", "ack": "承认问题", "explain": "解释（需订单事实）", "action": "默认改进措施",
                "corrective": "整改措施（来自整改任务）", "closing": "结尾"}
 TONE_LABELS = {"new": "新客", "returning": "老客", "any": "通用"}

@@ -74,7 +74,7 @@ def test_mixed_is_207_and_all_bad_is_422_storing_nothing(testapp, tokens, dbsess
     assert (bad["index"], bad["status"], bad["code"]) == (2, "error", 422)
     assert any("missing review text" in e for e in bad["errors"]) and any("1-5" in e for e in bad["errors"])
     before = (count(dbsession, Review), count(dbsession, ImportBatch))
-    res = testapp.post_json("/api/v1/reviews", {"items": [{"text": "好"}, {"platform": "douyin", "text": "好"}]},
+    res = testapp.post_json("/api/v1/reviews", {"items": [{"text": "好"}, {"platform": "weibo", "text": "好"}]},
                             headers=auth(tokens["manager"]), status=422)
     assert [r["status"] for r in res.json["results"]] == ["error", "error"]
     assert "unknown platform" in " ".join(res.json["results"][1]["errors"])

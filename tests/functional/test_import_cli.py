@@ -35,7 +35,7 @@ def scalar(db_url, stmt):
 
 def test_import_reviews_json_twice_and_a_bad_file(fresh_db_url, tmp_path):
     rows = [taobao_row(i) for i in range(1, 5)]
-    rows[3][5] = ""  # no review text: rejected
+    rows[3][4] = rows[3][5] = ""  # neither review text nor rating: rejected
     path = write(tmp_path / "淘宝评价.csv", b"\xef\xbb\xbf" + csv_bytes(TAOBAO_HEADER, rows))
     first = feedback(fresh_db_url, "import", "reviews", str(path), "--json")
     assert first.returncode == 0, first.stderr
@@ -54,8 +54,8 @@ def test_import_reviews_json_twice_and_a_bad_file(fresh_db_url, tmp_path):
 
     junk = write(tmp_path / "junk.xlsx", b"PK\x03\x04" + os.urandom(2000))
     bad = feedback(fresh_db_url, "import", "reviews", str(junk), "--json")
-    assert bad.returncode != 0
-    assert bad.stdout == ""
+    assert bad.returncode == 1
+    assert "XLSX" in json.loads(bad.stdout)["error"]  # stdout: one JSON object, also when the file fails
     assert "XLSX" in bad.stderr and "truncated" in bad.stderr
     missing = feedback(fresh_db_url, "import", "tickets", str(tmp_path / "nope.csv"))
     assert missing.returncode != 0 and "file not found" in missing.stderr
@@ -71,8 +71,45 @@ def test_import_tickets_with_platform_and_mapping(fresh_db_url, tmp_path):
     out = json.loads(res.stdout)
     assert (out["inserted"], out["rejected"], out["platform"], out["encoding"], out["header_family"]) == \
         (1, 1, "pdd", "gb18030", "mapping")
-    bad_platform = feedback(fresh_db_url, "import", "tickets", str(path), "--platform", "douyin")
+    bad_platform = feedback(fresh_db_url, "import", "tickets", str(path), "--platform", "weibo")
     assert bad_platform.returncode != 0 and "unknown platform" in bad_platform.stderr
+
+
+def test_json_output_when_the_whole_file_fails(fresh_db_url, tmp_path):
+    """--json: stdout holds one JSON object with an error field whatever happens; the words for a
+    person go to stderr; the exit status is 1 as without --json."""
+    shared = write(tmp_path / "快手评价.csv", csv_bytes(["订单编号", "商品ID", "评价星级", "评价内容", "评价时间"],
+                                                    [["2411030000000000", "200000000000", "5星", "好吃", "2026-11-07"]]))
+    cases = [
+        (write(tmp_path / "empty.csv", b""), "the file is empty"),
+        (write(tmp_path / "wrong.csv", "商品,价格\n苹果,3\n".encode()), "unrecognized header"),
+        (shared, "pass --platform"),
+    ]
+    for path, message in cases:
+        proc = feedback(fresh_db_url, "import", "reviews", str(path), "--json")
+        assert proc.returncode == 1, proc.stderr
+        out = json.loads(proc.stdout)  # the whole of stdout is one object
+        assert message in out["error"] and out["file"] == str(path)
+        assert message in proc.stderr and not proc.stderr.lstrip().startswith("{")
+        plain = feedback(fresh_db_url, "import", "reviews", str(path))
+        assert plain.returncode == 1 and plain.stdout == "" and message in plain.stderr
+    named = feedback(fresh_db_url, "import", "reviews", str(shared), "--platform", "快手", "--json")
+    assert named.returncode == 0 and json.loads(named.stdout)["platform"] == "kuaishou"
+    unset = feedback(f"sqlite:///{tmp_path / 'never.sqlite'}", "import", "reviews", str(shared), "--platform", "快手",
+                     "--json")
+    assert unset.returncode == 1 and "feedback db upgrade" in json.loads(unset.stdout)["error"]
+    assert "Traceback" not in unset.stderr
+
+
+def test_notes_for_a_title_line_and_a_footer_are_printed(fresh_db_url, tmp_path):
+    body = ("饿了么商家版-评价管理导出 2026-11-01至2026-11-30\r\n"
+            "门店名称,订单编号,评价时间,用户名,订单评分,评价内容\r\n"
+            "川香麻辣烫,5000000020261100000,2026/11/04 15:39,e_user_0,1,汤是凉的\r\n"
+            "合计：共 1 条评价\r\n")
+    proc = feedback(fresh_db_url, "import", "reviews", str(write(tmp_path / "elm.csv", body.encode("gb18030"))))
+    assert proc.returncode == 0, proc.stderr
+    assert "平台 eleme" in proc.stdout and "inserted=1" in proc.stdout and "rejected=0" in proc.stdout
+    assert "title line: eleme" in proc.stdout and "summary line" in proc.stdout
 
 
 def test_user_and_token_commands(fresh_db_url, backend):
@@ -113,7 +150,7 @@ def test_a_database_never_migrated_gets_the_setup_step_not_a_traceback(tmp_path)
 def test_a_file_where_every_row_is_rejected_exits_1_and_keeps_the_rows(fresh_db_url, tmp_path):
     rows = [taobao_row(i) for i in range(1, 4)]
     for r in rows:
-        r[5] = ""  # no review text
+        r[4] = r[5] = ""  # neither review text nor rating
     path = write(tmp_path / "bad.csv", csv_bytes(TAOBAO_HEADER, rows))
     proc = feedback(fresh_db_url, "import", "reviews", str(path))
     assert proc.returncode == 1 and "no row could be imported" in proc.stderr

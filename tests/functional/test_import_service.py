@@ -95,7 +95,7 @@ def test_rows_without_ids_are_deduplicated_by_content(dbsession, tmp_path):
 
 def test_bad_rows_are_kept_with_reasons_and_good_rows_stored(dbsession, tmp_path):
     rows = [taobao_row(1), taobao_row(2), taobao_row(3), taobao_row(4)]
-    rows[1][5] = ""  # no text
+    rows[1][4] = rows[1][5] = ""  # neither text nor rating
     rows[2][6] = "上周三"  # unparseable date
     path = write(tmp_path / "tb.csv", csv_bytes(TAOBAO_HEADER, rows))
     result = import_file(dbsession, path, "reviews")
@@ -113,14 +113,14 @@ def test_bad_rows_are_kept_with_reasons_and_good_rows_stored(dbsession, tmp_path
 
 def test_unknown_platform_is_a_rejected_row(dbsession, tmp_path):
     header = ["platform", "text", "rating"]
-    path = write(tmp_path / "c.csv", csv_bytes(header, [["jd", "好", "5"], ["抖音", "好", "5"], ["", "好", "4"]]))
+    path = write(tmp_path / "c.csv", csv_bytes(header, [["jd", "好", "5"], ["微博", "好", "5"], ["", "好", "4"]]))
     result = import_file(dbsession, path, "reviews")
     assert (result.inserted, result.rejected) == (1, 2)
     reasons = dbsession.scalars(select(RejectedRow.reason).where(RejectedRow.import_batch_id == result.import_batch_id)
                                 .order_by(RejectedRow.row_number)).all()
-    assert "unknown platform: 抖音" in reasons[0] and "--platform" in reasons[1]
+    assert "unknown platform: 微博" in reasons[0] and "--platform" in reasons[1]
     with pytest.raises(ImportFileError):
-        import_file(dbsession, path, "reviews", platform="douyin")
+        import_file(dbsession, path, "reviews", platform="weibo")
 
 
 @pytest.mark.parametrize("name, data", [
@@ -273,7 +273,7 @@ def test_all_sheets_with_the_header_are_imported_and_rows_name_their_sheet(dbses
     other = wb.create_sheet("11月")
     other.append(header)
     other.append(["M2", "S2", "差评", "十一月", "2026-11-05"])
-    other.append(["M3", "S3", "差评", "", "2026-11-06"])  # no text: rejected, as row 3 of 11月
+    other.append(["M3", "S3", "", "", "2026-11-06"])  # no text, no rating: rejected, as row 3 of 11月
     wb.create_sheet("说明").append(["导出说明"])
     path = tmp_path / "tb.xlsx"
     wb.save(path)

@@ -1,6 +1,8 @@
 """Chinese labels for the codes stored in the database (exports are read by management)."""
 from __future__ import annotations
 
+from ...models.catalog import PLATFORM_LABELS as _PLATFORM_LABELS
+
 CATEGORY_LABELS = {
     "taste": "口味",
     "freshness": "新鲜度",
@@ -10,14 +12,7 @@ CATEGORY_LABELS = {
     "price": "价格",
     "other": "其他",
 }
-PLATFORM_LABELS = {
-    "taobao": "淘宝",
-    "tmall": "天猫",
-    "jd": "京东",
-    "pdd": "拼多多",
-    "meituan": "美团",
-    "other": "其他",
-}
+PLATFORM_LABELS = dict(_PLATFORM_LABELS)
 LEDGER_STATUS_LABELS = {"new": "新建", "unsure": "疑似投诉", "confirmed": "已确认", "not_complaint": "非投诉"}
 TASK_STATUS_LABELS = {
     "open": "待处理",

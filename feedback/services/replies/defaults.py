@@ -223,6 +223,11 @@ PLATFORM_DEFAULTS = {
     "jd": (500, 30),
     "pdd": (500, 30),
     "meituan": (500, 30),
+    "eleme": (500, 30),
+    "douyin": (500, 30),
+    "kuaishou": (500, 30),
+    "youzan": (500, 30),
+    "jddj": (500, 30),
     "other": (500, 30),
 }
 #: Advertising-law absolutes and similar; the per-platform list starts as this.

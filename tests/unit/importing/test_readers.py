@@ -99,11 +99,11 @@ def _xlsx(rows) -> bytes:
 def test_xlsx_and_truncated_xlsx():
     import datetime as dt
 
-    data = _xlsx([["订单号", "评价ID", "评价星级", "评价内容", "评价时间"],
-                  [123456789012, "R1", 5, "好吃", dt.datetime(2024, 3, 5, 12)]])
+    data = _xlsx([["订单号", "评价ID", "商品编号", "评价星级", "评价内容", "评价时间"],
+                  [123456789012, "R1", "100012345678", 5, "好吃", dt.datetime(2024, 3, 5, 12)]])
     table = read_bytes(data, "reviews", filename="jd.xlsx")
     assert table.file_format == "xlsx" and table.header.family == "jd"
-    assert table.rows[0].cells[:4] == [123456789012, "R1", 5, "好吃"]
+    assert table.rows[0].cells[:5] == [123456789012, "R1", "100012345678", 5, "好吃"]
     with pytest.raises(ImportFileError) as info:
         read_bytes(data[: len(data) // 2], "reviews", filename="jd.xlsx")
     assert "截断" in str(info.value)
@@ -138,6 +138,41 @@ def test_each_header_family_is_recognized_and_names_its_platform(family, header)
     assert result.platform == family
     assert "text" in result.fields.values() and "reviewed_at" in result.fields.values()
     assert "rating" in result.fields.values() or "rating_level" in result.fields.values()
+
+
+@pytest.mark.parametrize("header", [
+    ["订单编号", "商品ID", "商品名称", "SKU名称", "评价等级", "评价星级", "评价内容", "评价时间", "买家昵称"],  # 快手
+    ["评价ID", "订单ID", "商品ID", "商品名称", "商品规格", "商品评分", "物流评分", "服务评分", "评价内容", "评价时间"],  # 抖店
+    ["评价时间", "订单号", "商品名称", "商品规格", "评分", "评价内容", "追评内容", "买家", "手机号"],  # 有赞
+    ["门店名称", "门店编号", "订单编号", "评价时间", "订单评分", "商品评分", "配送评分", "评价内容", "用户账号"],  # 京东到家
+    ["门店名称", "门店ID", "订单编号", "评价时间", "用户名", "订单评分", "口味评分", "包装评分", "评价内容"],  # 饿了么
+])
+def test_shared_columns_name_no_platform(header):
+    result = match_header(header, "reviews")
+    assert result.platform is None and result.family == "chinese"
+    assert "rating" in result.fields.values()
+
+
+def test_main_columns_win_over_secondary_ones_whatever_their_order():
+    fields = match_header(["商品ID", "商家编码", "商品评分", "订单评分", "评价内容"], "reviews").fields
+    assert (fields[1], fields[3]) == ("sku", "rating") and 0 not in fields and 2 not in fields
+    tickets = match_header(["处理结果", "处理状态", "投诉类型", "投诉原因", "投诉内容"], "tickets")
+    assert tickets.fields == {1: "status", 3: "reason", 4: "text"} and tickets.default_ticket_type == "complaint"
+    assert match_header(["处理结果", "投诉类型", "投诉内容"], "tickets").fields == {0: "status", 1: "reason", 2: "text"}
+
+
+def test_a_title_line_and_a_footer():
+    data = ("抖店 评价导出 2026-11\n订单号,评价内容,评分\n1,好吃,5\n2,难吃,1\n合计：共 2 条\n").encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert table.header.platform == table.header.title_platform == "douyin"
+    assert [r.cells[0] for r in table.rows] == ["1", "2"] and "合计：共 2 条" in table.notes[0]
+    # a last row that merely starts like a total is a review
+    data = "订单号,评价内容,评分\n1,好吃,5\n2,合计买了三次都是坏的,1\n".encode()
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 2
+    data = "评价内容,评分\n好吃,5\n总计买了三次都是坏的,1\n".encode()
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 2
+    data = "订单号,评价内容,评分\n1,好吃,5\n合计,,6\n".encode()  # a total in a number column: a footer
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 1
 
 
 def test_canonical_english_header():

@@ -152,3 +152,30 @@ def test_numbers_out_of_range_are_a_row_error_not_an_overflow(parse, value):
 def test_dates_out_of_range_or_with_an_impossible_offset_say_why(text):
     with pytest.raises(ValueError, match="out of range|offset"):
         V.parse_datetime(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("全额退款", "refund"), ("全部退款", "refund"), ("未发货仅退款", "refund"), ("已发货仅退款", "refund"),
+    ("退差价", "refund"), ("极速退款", "refund"), ("部分退款", "refund"), ("仅退款(未发货)", "refund"),
+    ("仅退款（已发货）", "refund"), ("未收到货仅退款", "refund"), ("拒收退款", "refund"), ("价保", "refund"),
+    ("退货退款（已发货）", "return"), ("Return", "return"), ("补发商品", "resend"), ("补寄商品", "resend"),
+    ("平台介入", "complaint"),
+])
+def test_ticket_type_wordings_of_the_platforms(text, expected):
+    assert V.parse_ticket_type(text) == expected
+
+
+def test_return_flags_and_stars_with_a_counter_word():
+    assert [V.parse_return_flag(v) for v in ("是", "否", " 是 ", "", None, "不知道", 1, 0)] == [
+        "return", "refund", "return", None, None, None, "return", "refund"]
+    assert V.parse_stars("3颗星") == 3 and V.parse_stars("三颗星") == 3
+
+
+@pytest.mark.parametrize("text, placeholder", [
+    ("此用户没有填写评价。", True), ("此用户没有填写评价", True), ("评价方未及时做出评价,系统默认好评!", True),
+    ("评价方未及时做出评价，系统默认好评！", True), ("系统默认好评", True), ("此用户未填写评价内容", True),
+    ("该用户未填写文字评价", True), (" 此用户没有填写评价 。", True),
+    ("好吃", False), ("没有填写评价的都是好评吗？粽子是馊的", False), ("默认好评不可信，粽子是馊的", False), ("", False),
+])
+def test_placeholder_texts(text, placeholder):
+    assert V.is_placeholder_text(text) is placeholder
