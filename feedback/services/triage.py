@@ -54,6 +54,8 @@ from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..params import YEARS, day_param
 from .ledger import search_copy_sql
 from .ledger_counts import track_ids
+from .rootcause import MANUAL_CAUSE_PREFIX
+from .withdraw import withdraw_non_complaints
 
 CATEGORY_LABELS = {
     "taste": "口味口感", "freshness": "新鲜度/日期", "logistics": "物流配送", "quality": "品质/包装/规格",
@@ -591,6 +593,8 @@ class TriageService:
             cls.low_confidence = False
             cls.sources = {**{c: "manual" for c in categories}, "corrected_by": user.username}
         self._update_ledger([entry.id], complaint, categories, food_safety, scores=(cls.scores if cls else None))
+        if not complaint:
+            withdraw_non_complaints(self.session, [entry.id], user)
         self.session.flush()
         return correction
 
@@ -678,6 +682,7 @@ class TriageService:
             self.session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(entry_ids))
                                  .values(status="not_complaint", updated_at=now)
                                  .execution_options(synchronize_session=False))
+            withdraw_non_complaints(self.session, entry_ids, user)
         counts.finish()
         for cls in cls_by.values():  # a bulk action over a whole filter must not pile up objects
             self.session.expunge(cls)
@@ -685,7 +690,7 @@ class TriageService:
 
     def _manual_task(self, dept: Department, user: User) -> RootCauseTask:
         """The active hand-assigned task of this department, created on first use."""
-        key = f"manual:{dept.code}"
+        key = MANUAL_CAUSE_PREFIX + dept.code
         task = self.session.execute(
             select(RootCauseTask).where(RootCauseTask.active_cause_key == key)).scalar_one_or_none()
         if task is None:

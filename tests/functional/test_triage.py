@@ -475,3 +475,47 @@ def test_a_hand_assigned_task_opens_and_is_left_to_the_manager_to_verify(testapp
     assert "不自动核验" in testapp.get(f"/tasks/{task.id}").text
     res = verify_resolved(dbsession, WorkflowConfig(), now=resolved_at + dt.timedelta(days=30))
     assert task.id not in res.verified + res.reopened and task.status == "resolved"
+
+
+def test_marking_entries_not_a_complaint_takes_them_off_open_tasks_and_drops_their_apologies(testapp, dbsession):
+    """A task no longer counts entries the manager cleared, and an apology drafted for praise
+    leaves the reply queue; a low rating still gets its reply."""
+    from feedback.models import ReplyDraft, Review, RootCauseTask, TaskEvent
+    from feedback.services.replies import ReplyService
+
+    _manager(testapp, dbsession)
+    praise = [wf.complaint(dbsession, "性价比高，比超市便宜", categories=["price"], sku="SKU-W", rating=5)
+              for _ in range(2)]
+    for e in praise:
+        dbsession.get(Review, e.review_id).rating_level = "good"
+    low = wf.complaint(dbsession, "太贵了", categories=["price"], sku="SKU-W", rating=2)
+    done = wf.complaint(dbsession, "太贵了不值", categories=["price"], sku="SKU-W", rating=1)
+    task = wf.task(dbsession, "cs", entries=[*praise, low], category="price", sku="SKU-W")
+    closed = wf.task(dbsession, "cs", status="verified", entries=[done], category="price", sku="SKU-W")
+    ReplyService(dbsession).generate([e.review_id for e in (*praise, low)])
+    dbsession.flush()
+
+    page = testapp.get("/triage", {"sku": "SKU-W"})
+    form = page.forms["bulk-form"]
+    for field in form.fields["ids"]:
+        field.checked = field._value in {str(e.id) for e in (*praise, low)}
+    form["bulk_action"] = "not_complaint"
+    form.submit("scope", value="selection", status=303)
+    dbsession.expire_all()
+    task = dbsession.get(RootCauseTask, task.id)
+    left = set(dbsession.execute(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id)).scalars())
+    assert left == set() and task.complaint_count == 0
+    events = dbsession.execute(select(TaskEvent.comment).where(TaskEvent.task_id == task.id)).scalars().all()
+    assert any("3 条被标为非投诉" in (c or "") for c in events)
+    drafts = {d.review_id: d.status for d in dbsession.execute(select(ReplyDraft)).scalars()}
+    assert set(drafts) == {low.review_id}  # the 2-star review is still answered
+    # a verified task keeps its record
+    assert dbsession.get(RootCauseTask, closed.id).complaint_count == 1
+
+    # one entry corrected on its own page takes the same way
+    other = wf.complaint(dbsession, "比超市便宜", categories=["price"], sku="SKU-W", rating=5)
+    dbsession.get(Review, other.review_id).rating_level = "good"
+    task2 = wf.task(dbsession, "cs", entries=[other], category="price", sku="SKU-W2")
+    TriageService(dbsession).correct(other, wf.user(dbsession, "manager"), complaint=False, categories=[],
+                                     food_safety=False)
+    assert dbsession.get(RootCauseTask, task2.id).complaint_count == 0
