@@ -66,6 +66,12 @@ def test_summary_numbers_match_the_database(dbsession, data):
     assert s["overview"]["complaints"] == len(nov) == db_total
     assert s["overview"]["food_safety"] == sum(e.food_safety for e in nov)
     assert s["overview"]["from_tickets"] == sum(e.ticket_id is not None for e in nov)
+    # 差评/中评 by stars, or by Taobao's level where the platform gives no stars
+    reviews = [e for e in nov if e.review_id is not None]
+    level = {e.id: e.rating_stars and ("bad" if e.rating_stars <= 2 else "neutral" if e.rating_stars == 3 else "good")
+             or e.rating_level for e in reviews}
+    assert s["overview"]["bad_rating_complaints"] == sum(level[e.id] == "bad" for e in reviews)
+    assert s["overview"]["neutral_rating_complaints"] == sum(level[e.id] == "neutral" for e in reviews)
     orders = dbsession.execute(select(func.count()).select_from(Order).where(
         Order.paid_at >= dt.datetime(2026, 11, 1), Order.paid_at < dt.datetime(2026, 12, 1))).scalar()
     assert s["overview"]["orders"] == orders

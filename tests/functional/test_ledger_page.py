@@ -104,3 +104,23 @@ def test_ledger_query_pages_backwards(dbsession):
         page = q.page(f, before=page.prev_cursor, limit=5)
         backward.append([e.id for e in page.items])
     assert [len(p) for p in forward] == [5, 5, 5, 5, 3] and backward == forward[::-1]
+
+
+def test_taobao_levels_show_and_filter_where_there_are_no_stars(testapp, dbsession):
+    """Taobao exports give 好评/中评/差评, no stars: the pages show the level and filter by it."""
+    from feedback.models import LedgerEntry
+
+    _manager(testapp, dbsession)
+    t = dt.datetime(2026, 6, 1, 10)
+    e = wf.complaint(dbsession, "发霉了", sku="SKU-TB", occurred_at=t, rating=None)
+    entry = dbsession.get(LedgerEntry, e.id)
+    entry.rating_stars, entry.rating_level = None, "bad"
+    mid = wf.complaint(dbsession, "太慢", sku="SKU-TB", occurred_at=t, rating=3)
+    dbsession.get(LedgerEntry, mid.id).rating_level = "neutral"
+    dbsession.flush()
+    page = testapp.get("/ledger", {"sku": "SKU-TB", "rating_level": "bad", "date_from": "2026-06-01",
+                                   "date_to": "2026-06-30"})
+    rows = page.html.select("#ledger tbody tr")
+    assert len(rows) == 1 and "差评" in rows[0].text
+    assert page.html.select_one("#l-level option[selected]")["value"] == "bad"
+    assert "差评" in testapp.get(f"/entries/{e.id}").html.select_one("dl").text

@@ -64,6 +64,7 @@ PERIOD_COMPLAINTS = Table(
     Column("sku", String(100)), Column("product_name", String(300)), Column("batch_code", String(100)),
     Column("carrier", String(100)), Column("warehouse", String(100)), Column("primary_category", String(16)),
     Column("food_safety", Boolean), Column("near_expiry", Boolean), Column("rating_stars", SmallInteger),
+    Column("rating_level", String(8)),
     prefixes=["TEMPORARY"],
 )
 
@@ -219,8 +220,11 @@ class SummaryBuilder:
                 func.count(distinct(e.sku)),
                 func.sum(case((e.review_id.is_not(None), 1), else_=0)),
                 func.sum(case((e.ticket_id.is_not(None), 1), else_=0)),
-                func.sum(case((and_(e.review_id.is_not(None), e.rating_stars <= 2), 1), else_=0)),
-                func.sum(case((and_(e.review_id.is_not(None), e.rating_stars == 3), 1), else_=0)),
+                # stars, or (Taobao gives none) the 差评/中评 level
+                func.sum(case((and_(e.review_id.is_not(None), or_(
+                    e.rating_stars <= 2, and_(e.rating_stars.is_(None), e.rating_level == "bad"))), 1), else_=0)),
+                func.sum(case((and_(e.review_id.is_not(None), or_(
+                    e.rating_stars == 3, and_(e.rating_stars.is_(None), e.rating_level == "neutral"))), 1), else_=0)),
             ).where(self._current())
         ).one()
         complaints = int(row[0] or 0)
