@@ -463,7 +463,9 @@ class TriageService:
         entries = {e.id: e for e in self.session.execute(select(LedgerEntry).where(LedgerEntry.id.in_(ids))).scalars()}
         review_ids = [e.review_id for e in entries.values() if e.review_id]
         ticket_ids = [e.ticket_id for e in entries.values() if e.ticket_id]
-        texts_r = dict(self.session.execute(select(Review.id, Review.text).where(Review.id.in_(review_ids))).all()) \
+        # a review's row shows its 追评 too: a food-safety flag often comes from it
+        texts_r = {i: _row_text(t, f) for i, t, f in self.session.execute(
+            select(Review.id, Review.text, Review.followup_text).where(Review.id.in_(review_ids))).all()} \
             if review_ids else {}
         texts_t = dict(self.session.execute(select(Ticket.id, Ticket.text).where(Ticket.id.in_(ticket_ids))).all()) \
             if ticket_ids else {}
@@ -795,6 +797,14 @@ def evidence_terms(evidence) -> list[str]:
 
     walk(evidence or {})
     return sorted(found, key=lambda s: (-len(s), s))[:100]
+
+
+def _row_text(text: str | None, followup: str | None) -> str:
+    """A queue row's text: a review's 追评 is shown after a shortened text, so a cut row still shows it."""
+    text = text or ""
+    if not followup:
+        return text
+    return f"{text[:40] + '…' if len(text) > 40 else text}【追评】{followup}"
 
 
 def highlight(text: str, terms: list[str]) -> Markup:

@@ -17,6 +17,7 @@ from ..services.tasks import (
     TaskNotFound,
     task_service,
 )
+from ..services.ledger import with_followup
 from ..services.rootcause import ATTR_NAMES
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS
 from ..charts import week_bar_chart
@@ -63,8 +64,8 @@ def detail(request):
     review_ids = [e.review_id for e in evidence if e.review_id]
     ticket_ids = [e.ticket_id for e in evidence if e.ticket_id]
     if review_ids:
-        texts.update({("r", i): t for i, t in request.dbsession.execute(
-            select(Review.id, Review.text).where(Review.id.in_(review_ids)))})
+        texts.update({("r", i): with_followup(t, f) for i, t, f in request.dbsession.execute(
+            select(Review.id, Review.text, Review.followup_text).where(Review.id.in_(review_ids)))})
     if ticket_ids:
         texts.update({("t", i): t for i, t in request.dbsession.execute(
             select(Ticket.id, Ticket.text).where(Ticket.id.in_(ticket_ids)))})

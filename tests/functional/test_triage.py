@@ -519,3 +519,16 @@ def test_marking_entries_not_a_complaint_takes_them_off_open_tasks_and_drops_the
     TriageService(dbsession).correct(other, wf.user(dbsession, "manager"), complaint=False, categories=[],
                                      food_safety=False)
     assert dbsession.get(RootCauseTask, task2.id).complaint_count == 0
+
+
+def test_a_followup_shows_in_the_queue_row_and_the_tasks_evidence(testapp, dbsession):
+    """A food-safety flag that came from the 追评 must not look unexplained."""
+    from feedback.models import Review
+
+    _manager(testapp, dbsession)
+    e = wf.complaint(dbsession, "催发货客服只会说亲请耐心等待" * 3, sku="SKU-F", food_safety=True)
+    dbsession.get(Review, e.review_id).followup_text = "吃完第二天还是不舒服，去医院了"
+    task = wf.task(dbsession, "qc", entries=[e])
+    dbsession.flush()
+    assert "【追评】吃完第二天还是不舒服" in testapp.get("/triage", {"sku": "SKU-F"}).text
+    assert "吃完第二天还是不舒服" in testapp.get(f"/tasks/{task.id}").text
