@@ -134,6 +134,9 @@ class Filters:
                     setattr(f, name, day_param(raw))
                 except ValueError:
                     errors.append(f"日期格式应为 YYYY-MM-DD，{YEARS[0]}–{YEARS[1]} 年 (bad date): {raw}")
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            errors.append(f"起始日期晚于截止日期，已交换 (date_from after date_to, swapped): {f.date_from} > {f.date_to}")
+            f.date_from, f.date_to = f.date_to, f.date_from
         if "status" in params:
             status = text("status")
             if status in (None, "all"):

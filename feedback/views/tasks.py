@@ -79,7 +79,7 @@ def detail(request):
         "timeline": timeline, "overdue": svc.is_overdue(task), "allowed": allowed,
         "outlook": svc.verification_outlook(task), "attributes": _attributes(task),
         "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
-        "category_labels": CATEGORY_LABELS, "platform_labels": PLATFORM_LABELS,
+        "category_labels": {**CATEGORY_LABELS, "food_safety": "食品安全"}, "platform_labels": PLATFORM_LABELS,
     }
 
 

@@ -532,3 +532,11 @@ def test_a_followup_shows_in_the_queue_row_and_the_tasks_evidence(testapp, dbses
     dbsession.flush()
     assert "【追评】吃完第二天还是不舒服" in testapp.get("/triage", {"sku": "SKU-F"}).text
     assert "吃完第二天还是不舒服" in testapp.get(f"/tasks/{task.id}").text
+
+
+def test_reversed_dates_are_swapped_with_a_message(testapp, dbsession):
+    _manager(testapp, dbsession)
+    wf.complaint(dbsession, "物流太慢", categories=["logistics"], sku="SKU-D", occurred_at=dt.datetime(2026, 11, 5, 9))
+    page = testapp.get("/triage", {"sku": "SKU-D", "date_from": "2026-11-30", "date_to": "2026-11-01"})
+    assert "起始日期晚于截止日期" in page.text
+    assert len(_queue_ids(page)) == 1
