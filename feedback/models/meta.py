@@ -27,3 +27,14 @@ class Base(DeclarativeBase):
 def utcnow() -> dt.datetime:
     """System timestamps are naive UTC; platform times are stored as exported (shop local time)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+#: the shops are in China: review and order times arrive in this time already
+SHOP_UTC_OFFSET = dt.timedelta(hours=8)
+
+
+def shop_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A system timestamp (naive UTC) in the shop's time, as people read the review times."""
+    if value is None:
+        return "—"
+    return (value + SHOP_UTC_OFFSET).strftime(fmt)

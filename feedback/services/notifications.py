@@ -28,7 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Notification, RootCauseTask, User
-from ..models.meta import utcnow
+from ..models.meta import shop_time, utcnow
 from .workflow_config import WorkflowConfig
 
 EVENT_TITLES = {
@@ -47,13 +47,13 @@ class DeliveryError(Exception):
 
 def task_text(task: RootCauseTask, event: str) -> tuple[str, str]:
     title = f"【{EVENT_TITLES.get(event, event)}】#{task.id} {task.title}"
-    due = task.sla_due_at.strftime("%Y-%m-%d %H:%M") if task.sla_due_at else "-"
+    due = shop_time(task.sla_due_at)
     lines = [
         title,
         f"部门: {task.department.name if task.department else '-'}",
         f"严重程度: {task.severity}    状态: {task.status}",
         f"相关投诉: {task.complaint_count} 条",
-        f"处理时限 (UTC): {due}",
+        f"处理时限: {due}",
     ]
     if task.key_phrases:
         lines.append("关键词: " + "、".join(task.key_phrases[:5]))

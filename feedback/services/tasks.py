@@ -30,7 +30,7 @@ from sqlalchemy import case, func, nulls_last, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
-from ..models.meta import utcnow
+from ..models.meta import shop_time, utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
@@ -295,7 +295,7 @@ def escalate_overdue(session: Session, config: WorkflowConfig, now: dt.datetime 
     ids = []
     for task in tasks:
         task.escalated_at = now
-        system_event(session, task, task.status, f"超过处理时限 {task.sla_due_at:%Y-%m-%d %H:%M} (UTC)，已升级通知",
+        system_event(session, task, task.status, f"超过处理时限 {shop_time(task.sla_due_at)}，已升级通知",
                      task.status)
         ids += [n.id for n in queue_task_notifications(session, task, "escalated", config)]
     session.flush()

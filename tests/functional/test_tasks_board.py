@@ -122,3 +122,20 @@ def test_a_complaint_page_lists_only_the_heads_own_department_tasks(testapp, dbs
     page = testapp.get(f"/entries/{e.id}")
     assert f"/tasks/{mine.id}" in page.text and f"/tasks/{other.id}" not in page.text
     assert "品控发霉" not in page.text
+
+
+def test_system_times_are_shown_in_the_shops_time(testapp, dbsession):
+    """Events, deadlines and creation times are stored in UTC and shown in China time, as review
+    times are (the pages mixed the two without a label)."""
+    import datetime as dt
+
+    from feedback.models import RootCauseTask
+
+    m = wf.user(dbsession, "manager")
+    wf.login(testapp, m.username)
+    task = wf.task(dbsession, "qc")
+    t = dbsession.get(RootCauseTask, task.id)
+    t.opened_at, t.sla_due_at = dt.datetime(2026, 11, 30, 20, 5), dt.datetime(2026, 12, 1, 17, 30)
+    dbsession.flush()
+    page = testapp.get(f"/tasks/{task.id}").text
+    assert "2026-12-01 04:05" in page and "2026-12-02 01:30" in page and " UTC" not in page

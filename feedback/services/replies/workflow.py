@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import CATEGORIES, PLATFORMS, Classification, Review, User
-from ...models.meta import utcnow
+from ...models.meta import SHOP_UTC_OFFSET, utcnow
 from ...models.replies import DRAFT_STATUSES, TEMPLATE_KINDS, TONES, ReplyDraft, ReplySettings, ReplyTemplate
 from . import defaults
 from .context import build_input
@@ -19,7 +19,6 @@ from .rules import RuleSettings, errors, validate
 
 STATUS_LABELS = {"draft": "待审", "edited": "已修改", "held": "待高级审批", "approved": "已批准", "posted": "已发布"}
 #: Platform times (reviewed_at, deadlines) are stored in shop local time: China, UTC+8.
-SHOP_UTC_OFFSET = dt.timedelta(hours=8)
 SENIOR_ROLE = "admin"
 RETRIEVAL_POOL = 2000  # the most recent approved replies the drafter learns from
 
