@@ -78,8 +78,10 @@ def reply_generate(request):
         if held:
             msg += f"，其中 {held} 条涉及食品安全，已搁置待管理员审批"
         request.session.flash(msg + "。", "success")
+    elif not include_expired and (left := service.count_candidates()):
+        request.session.flash(f"待生成的 {left} 条都已过平台的回复期限；勾选「包括已过回复期限的」仍可为它们生成草稿。", "")
     else:
-        request.session.flash("没有需要生成草稿的评价（都已有草稿，或已过回复期限）。", "")
+        request.session.flash("没有需要生成草稿的评价（都已有草稿）。", "")
     return _back(request)
 
 

@@ -163,3 +163,14 @@ def test_reply_routes(app):
         "replies.approve": "/replies/{id:\\d+}/approve", "replies.hold": "/replies/{id:\\d+}/hold",
         "replies.post": "/replies/{id:\\d+}/post", "replies.regenerate": "/replies/{id:\\d+}/regenerate",
     }
+
+
+def test_generating_when_every_candidate_is_past_its_deadline_says_so(testapp, dbsession):
+    import datetime as dt
+
+    login(testapp, dbsession)
+    complaint(dbsession, "橙子烂了", ["freshness"], reviewed_at=dt.datetime(2020, 1, 1, 9, 0))
+    page = testapp.get("/replies")
+    form = page.forms[[k for k, f in page.forms.items() if f.action.endswith("/replies/generate")][0]]
+    page = form.submit().follow()
+    assert "已过平台的回复期限" in page.text and "包括已过回复期限的" in page.text
