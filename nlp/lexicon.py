@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,6 +217,14 @@ class Lexicon:
         return m
 
     @property
+    def positive_ends(self) -> tuple[str, ...]:
+        """The praise words a negated-praise pattern ("不太甜") ends in."""
+        e = self.__dict__.get("_positive_ends")
+        if e is None:
+            e = self.__dict__["_positive_ends"] = tuple(self.positive)
+        return e
+
+    @property
     def trigger_index(self) -> TriggerIndex:
         """Which patterns can match a text, from its characters (regex_trigger)."""
         t = self.__dict__.get("_trigger_index")
@@ -382,11 +391,11 @@ class LexiconClassifier(Classifier):
         mentions = lex.mentions
         has_praise = not ASPECT_PRAISE.isdisjoint(tokens)
         relevant = self._relevant
-        pos = 0  # where token i starts in text
-        for i, tok in enumerate(tokens):
-            start, pos = pos, pos + len(tok)
-            if tok not in relevant:  # most tokens: one set lookup
-                continue
+        # most tokens are in no list: find the others in one pass, and where each starts in text
+        hits = [i for i, tok in enumerate(tokens) if tok in relevant]
+        starts = list(accumulate(map(len, tokens), initial=0)) if hits else []
+        for i in hits:
+            tok, start, end = tokens[i], starts[i], starts[i + 1]
             negated = _negated(tokens, i)
             if tok in PRAISE and not negated:
                 praise += 1.0
@@ -405,7 +414,7 @@ class LexiconClassifier(Classifier):
                 # a negated praise word is the complaint itself ("不多"): only a hedge cancels it,
                 # or the buyer saying it suits them ("不太甜，刚刚好", "不甜，很适合减脂")
                 if (cat is not None and negated and not clause_cancels(text, start, denial=False)
-                        and not _JUST_RIGHT.match(text, pos)):
+                        and not _JUST_RIGHT.match(text, end)):
                     j = i - 1
                     while j > 0 and tokens[j] not in NEGATORS:
                         j -= 1
@@ -414,7 +423,7 @@ class LexiconClassifier(Classifier):
             if fs_word and reported:
                 fs_ev.append(tok)
         patterns = lex.patterns
-        positive_ends = tuple(lex.positive)  # a negated-praise pattern ("不太甜") ends in one
+        positive_ends = lex.positive_ends
         for p in lex.trigger_index.candidates(text):
             cat, w, rx = patterns[p]
             for m in rx.finditer(text):
