@@ -10,7 +10,6 @@ summary/ledger compute in this process, read-only, and write the file atomically
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -108,10 +107,11 @@ def ledger_cmd(app, date_from, date_to, out):
 def schedule_cmd(app, which, today):
     """Queue the scheduled exports (what the scheduler does on Mondays / the 1st)."""
     from ..services.exports.jobs import SETTING_NOTIFY, schedule_exports
+    from ..models.meta import shop_today
     from ..services.exports.period import PeriodError, parse_date
 
     try:
-        day = parse_date(today) if today else dt.date.today()
+        day = parse_date(today) if today else shop_today()
     except PeriodError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:

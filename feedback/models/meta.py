@@ -33,6 +33,12 @@ def utcnow() -> dt.datetime:
 SHOP_UTC_OFFSET = dt.timedelta(hours=8)
 
 
+def shop_today() -> dt.date:
+    """Today in the shop's time: what "this week" and "上周" mean to its people (the server's own
+    date is UTC, a day behind every morning before 8 o'clock)."""
+    return (utcnow() + SHOP_UTC_OFFSET).date()
+
+
 def shop_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A system timestamp (naive UTC) in the shop's time, as people read the review times."""
     if value is None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..models import LedgerCategory, LedgerEntry, LedgerWeekCount
 from ..models.ledger import COUNTED_STATUSES, WEEK_COUNT_DIMENSIONS
+from ..models.meta import shop_today
 from .ledger import LedgerFilters, TrendPoint, iso_week, trend_points, week_start
 
 DIMENSIONS = {"sku": LedgerEntry.sku, "carrier": LedgerEntry.carrier, "batch": LedgerEntry.batch_code,
@@ -143,7 +144,7 @@ class LedgerStats:
     def trend(self, filters: LedgerFilters, weeks: int = 12, end: dt.date | None = None) -> list[TrendPoint]:
         """Weekly counts for the ``weeks`` ISO weeks ending at ``end`` (default: the filter's date_to,
         else today), zero-filled, with the week-over-week change (as LedgerQuery.trend)."""
-        end = end or filters.date_to or dt.date.today()
+        end = end or filters.date_to or shop_today()
         last = week_start(iso_week(end))
         first = last - dt.timedelta(weeks=weeks - 1)
         labels = [iso_week(first + dt.timedelta(weeks=i)) for i in range(weeks)]

@@ -30,7 +30,7 @@ from sqlalchemy import case, func, nulls_last, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
-from ..models.meta import shop_time, utcnow
+from ..models.meta import shop_time, shop_today, utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
@@ -173,7 +173,7 @@ class TaskService:
             newest = self.session.execute(
                 select(func.max(LedgerEntry.occurred_at)).where(*conditions)).scalar()
             # after a fix the chart runs to today, so weeks without complaints show as zeros
-            end = utcnow().date() if task.resolved_at is not None else (newest or utcnow()).date()
+            end = shop_today() if task.resolved_at is not None else (newest.date() if newest else shop_today())
         last = week_start(iso_week(end))
         labels = [iso_week(last - dt.timedelta(weeks=i)) for i in range(weeks - 1, -1, -1)]
         counts = dict(self.session.execute(

@@ -3,7 +3,6 @@ version of a summary with the same charts as inline SVG. Nothing here computes a
 request writes an ExportJob and an outbox job; the worker does the work after the commit."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import ExportJob
+from ..models.meta import shop_today
 from ..params import matched_id, page_param
 from ..services.exports.jobs import ExportError, exports_dir, request_export, resolve_file, snapshot_path
 from ..services.exports.labels import (
@@ -50,7 +50,7 @@ def export_list(request):
         select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).scalars().all()
-    today = dt.date.today()
+    today = shop_today()
     week, month = previous_week(today), previous_month(today)
     form = {
         "kind": request.GET.get("kind", "summary"),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..models import CATEGORIES, PLATFORMS, Review, Ticket
 from ..models.ledger import LEDGER_STATUSES
+from ..models.meta import shop_today
 from ..services.ledger import LedgerFilterError, LedgerFilters, LedgerQuery
 from ..services.ledger_stats import LedgerStats
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS, STATUS_LABELS
@@ -29,7 +30,7 @@ def ledger_list(request):
         filters = LedgerFilters()
     whole_period = request.GET.get("period") == "all"
     if filters.date_from is None and filters.date_to is None and not whole_period:
-        filters.date_from = dt.date.today() - dt.timedelta(weeks=DEFAULT_WEEKS)
+        filters.date_from = shop_today() - dt.timedelta(weeks=DEFAULT_WEEKS)
     after = request.GET.get("after") or None
     before = None if after else (request.GET.get("before") or None)
     try:
