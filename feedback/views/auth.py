@@ -21,6 +21,18 @@ def _safe_next(request, target: str | None) -> str | None:
     return target
 
 
+#: page areas a department head has no access to: a `next` into one sends them to their board
+_MANAGER_AREAS = ("/triage", "/ledger", "/replies", "/exports", "/admin")
+
+
+def _allowed_next(request, user, target: str | None) -> str | None:
+    if target and user.role == "dept_head":
+        path = urlsplit(target).path[len(request.script_name):]
+        if any(path == a or path.startswith(a + "/") for a in _MANAGER_AREAS):
+            return None
+    return target
+
+
 def landing_url(request, user) -> str:
     # (computed from the role: right after login request.user is still the anonymous one)
     if user.role in ("admin", "manager"):
@@ -60,7 +72,7 @@ def login_submit(request):
     new_csrf_token(request)
     headers = remember(request, user.id)
     request.session.flash(f"欢迎，{user.display_name or user.username}。", "success")
-    return HTTPSeeOther(target or landing_url(request, user), headers=headers)
+    return HTTPSeeOther(_allowed_next(request, user, target) or landing_url(request, user), headers=headers)
 
 
 @view_config(route_name="auth.logout", request_method="POST", permission=NO_PERMISSION_REQUIRED)

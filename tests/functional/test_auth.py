@@ -159,3 +159,13 @@ def test_signed_in_pages_are_not_stored_by_the_browser(testapp, dbsession):
     wf.login(testapp, m.username)
     for url in ("/triage", "/ledger", "/tasks"):
         assert "no-store" in testapp.get(url).headers["Cache-Control"], url
+
+
+def test_a_department_head_sent_to_a_manager_page_lands_on_the_board(testapp, dbsession):
+    """A shared triage link must not greet a department head with a 403 right after login."""
+    head = wf.user(dbsession, "dept_head")
+    for nxt, lands in (("/triage?sku=X", "/tasks"), ("/ledger", "/tasks"), ("/tasks/1", "/tasks/1")):
+        testapp.reset()
+        form = testapp.get(f"/login?next={nxt}").forms[0]
+        form["username"], form["password"] = head.username, wf.PASSWORD
+        assert form.submit(status=303).location.endswith(lands), nxt
