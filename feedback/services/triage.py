@@ -555,6 +555,9 @@ class TriageService:
             "entry": entry, "subject": subject, "kind": "review" if entry.review_id else "ticket",
             "classification": cls, "order": order, "batch": batch, "tasks": tasks,
             "corrections": corrections,
+            # the classification row holds the manager's labels once corrected; what the model
+            # said is kept in the first correction
+            "model_prediction": corrections[-1][0].previous if corrections else None,
             "highlighted": highlight(subject.text if subject else "", evidence),
             "highlighted_followup": highlight(getattr(subject, "followup_text", None) or "", evidence),
             # a ticket's platform reason is evidence of its own (nlp.tickets reads it for its meaning)

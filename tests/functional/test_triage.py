@@ -157,7 +157,11 @@ def test_correction_stores_label_and_updates_classification_and_ledger(testapp, 
     dbsession.refresh(e)
     assert e.status == "confirmed" and e.food_safety and e.primary_category == "quality"
     assert [c.category for c in e.categories] == ["quality"]
-    assert "更正记录" in res.follow().text
+    page = res.follow()
+    assert "更正记录" in page.text
+    # the model's own verdict stays visible next to the manager's
+    original = page.html.select_one(".model-original").text
+    assert "物流" in original and "品质" not in original
 
 
 def test_complaint_needs_a_category(testapp, dbsession):
