@@ -558,6 +558,7 @@ class TriageService:
             # the classification row holds the manager's labels once corrected; what the model
             # said is kept in the first correction
             "model_prediction": corrections[-1][0].previous if corrections else None,
+            "unsure_reasons": _unsure_reasons(entry, subject, cls) if entry.status == "unsure" else [],
             "highlighted": highlight(subject.text if subject else "", evidence),
             "highlighted_followup": highlight(getattr(subject, "followup_text", None) or "", evidence),
             # a ticket's platform reason is evidence of its own (nlp.tickets reads it for its meaning)
@@ -775,6 +776,22 @@ def classification_for(session: Session, entry: LedgerEntry) -> Classification |
     if entry.ticket_id:
         return session.execute(select(Classification).where(Classification.ticket_id == entry.ticket_id)).scalar_one_or_none()
     return None
+
+
+def _unsure_reasons(entry: LedgerEntry, subject, cls: Classification | None) -> list[str]:
+    """Why a text the model called no complaint still waits for a manager (its confidence in
+    "no complaint" may be high: the flag also comes from the rating or a food-safety score)."""
+    reasons = []
+    if not (getattr(subject, "text", "") or "").strip():
+        reasons.append("买家没有写文字")
+    if (entry.rating_stars or 5) <= 2 or entry.rating_level == "bad":
+        reasons.append("评分很低（1–2 星或差评），文字里却没有找到具体问题")
+    fs = float(((cls.scores if cls else None) or {}).get("food_safety", 0) or 0)
+    if fs >= 0.2:
+        reasons.append(f"食品安全得分 {fs:.2f}，接近需要标记的线")
+    if cls is not None and (cls.confidence or 0) < 0.5 and not reasons:
+        reasons.append(f"模型置信度低（{cls.confidence:.2f}）")
+    return reasons or ["模型把握不足"]
 
 
 def _prediction(cls: Classification | None) -> dict | None:

@@ -376,7 +376,8 @@ def test_unsure_detail_asks_the_manager_and_cannot_be_assigned_yet(testapp, dbse
     wf.departments(dbsession)
     e = _unsure(dbsession, sku="SKU-UD")
     page = testapp.get(f"/entries/{e.id}")
-    assert page.html.select_one("#unsure-note") is not None
+    # it says why: the factory's unsure entry is a 1-star review with no complaint found
+    assert "评分很低" in page.html.select_one("#unsure-note").text
     form = page.forms["correct-form"]
     assert form["complaint"].value == "1"  # saving the ticked categories confirms it
     assert "确认为投诉" in page.html.select_one("button[data-key=confirm]").text
