@@ -169,3 +169,9 @@ def test_a_department_head_sent_to_a_manager_page_lands_on_the_board(testapp, db
         form = testapp.get(f"/login?next={nxt}").forms[0]
         form["username"], form["password"] = head.username, wf.PASSWORD
         assert form.submit(status=303).location.endswith(lands), nxt
+
+
+def test_pages_name_an_icon_that_is_served(testapp):
+    page = testapp.get("/login")
+    href = page.html.select_one("link[rel=icon]")["href"]
+    assert testapp.get(href.replace("http://localhost", "")).content_type == "image/svg+xml"
