@@ -43,6 +43,23 @@ PRODUCTS = [
     Product("FZ-DUMP-1KG", "猪肉白菜手工水饺 1kg", "速冻", "frozen", 365),
     Product("FZ-SHRIMP-500", "鲜虾仁水饺 500g", "速冻", "frozen", 365),
 ]
+# What a text must name to be about a product: a text naming another product goes elsewhere
+# (a 芒果 complaint on an apple order made drafts talk about the wrong fruit).
+PRODUCT_WORDS = {
+    "FR-APPLE-5J": ("苹果",), "FR-MANGO-3J": ("芒果",), "FR-STRAW-2J": ("草莓",),
+    "DA-MILK-250x12": ("牛奶", "纯奶"), "DA-FRESH-950": ("鲜奶", "牛奶"), "DA-YOG-6": ("酸奶",),
+    "SN-BEEF-200": ("牛肉干",), "SN-NUT-30": ("坚果",), "FZ-DUMP-1KG": ("饺子",), "FZ-SHRIMP-500": ("虾仁", "饺子"),
+}
+_NAMED = frozenset(w for words in PRODUCT_WORDS.values() for w in words)
+
+
+def for_product(options: list[str], product: Product) -> list[str]:
+    """The texts that fit this product: those naming it, or naming no product at all."""
+    own = PRODUCT_WORDS.get(product.sku, ())
+    fitting = [t for t in options if any(w in t for w in own) or not any(w in t for w in _NAMED)]
+    return fitting or options
+
+
 WAREHOUSES = ["杭州仓", "广州仓", "天津仓"]
 CARRIERS = ["顺丰", "中通", "京东物流", "圆通"]
 REGIONS = ["浙江", "广东", "北京", "上海", "江苏", "四川", "湖北", "山东", "福建", "河南"]
@@ -203,7 +220,7 @@ class _Generator:
         followup = None
         if roll < 0.55:
             stars = rng.choice([5, 5, 5, 4])
-            text = rng.choice(PRAISE[product.kind] + PRAISE["any"])
+            text = rng.choice(for_product(PRAISE[product.kind] + PRAISE["any"], product))
             if rng.random() < 0.12:
                 followup = rng.choice(FOLLOWUP_GOOD)
         elif roll < 0.63:
@@ -215,7 +232,9 @@ class _Generator:
             if category == "cashback":
                 category = "freshness"
             if rng.random() < 0.25:
-                followup = rng.choice(FOLLOWUP_BAD)
+                # an illness follows a complaint about the food, not one about the courier
+                followup = rng.choice(FOLLOWUP_BAD if category in ("freshness", "quality", "taste", "food_safety")
+                                      else [f for f in FOLLOWUP_BAD if "不舒服" not in f])
         order = self.order(platform, number, product, reviewed_at, warehouse, carrier, near_expiry)
         followup_at = None
         if followup:
@@ -246,15 +265,15 @@ class _Generator:
             return "taste", rng.choice(COMPLAINTS["taste"]["snack"]), p, (None, None, False)
         if story < 0.46:
             p = rng.choice([by_sku["SN-NUT-30"], by_sku["FZ-DUMP-1KG"], by_sku["DA-YOG-6"]])
-            return "food_safety", rng.choice(FOOD_SAFETY[p.kind]), p, (None, None, False)
+            return "food_safety", rng.choice(for_product(FOOD_SAFETY[p.kind], p)), p, (None, None, False)
         if story < 0.51:
             p = rng.choice([by_sku["FR-STRAW-2J"], by_sku["DA-FRESH-950"], by_sku["FZ-DUMP-1KG"], by_sku["SN-NUT-30"]])
-            return "cashback", rng.choice(CASHBACK), p, (None, None, False)
+            return "cashback", rng.choice(for_product(CASHBACK, p)), p, (None, None, False)
         category = rng.choice(["taste", "freshness", "logistics", "quality", "quality", "service", "service", "price", "other"])
         options = COMPLAINTS[category].get(product.kind, []) + COMPLAINTS[category].get("any", [])
         if not options:
             options = COMPLAINTS[category][next(iter(COMPLAINTS[category]))]
-        return category, rng.choice(options), product, (None, None, False)
+        return category, rng.choice(for_product(options, product)), product, (None, None, False)
 
 
 def _level(stars: int) -> str:

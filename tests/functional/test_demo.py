@@ -74,3 +74,22 @@ def test_demo_files_are_deterministic_for_a_date_and_cover_the_stories(tmp_path)
     for phrase in ("拉肚子", "头发", "好评返现", "化了", "客服", "太咸"):
         assert phrase in joined, phrase
     assert len(texts) == 300
+
+
+def test_demo_texts_talk_about_the_product_ordered(tmp_path):
+    """A review naming a product is on that product's order (drafts quote the product)."""
+    from feedback.demo.generate import _NAMED, PRODUCT_WORDS
+
+    files = write_demo_files(tmp_path, today=dt.date(2024, 3, 5))
+    checked = 0
+    for path in files["reviews"]:
+        table = read_file(path, "reviews")
+        col = {f: i for i, f in table.header.fields.items()}
+        if "sku" not in col:
+            continue
+        for row in table.rows:
+            text, sku = row.cells[col["text"]], row.cells[col["sku"]]
+            named = [w for w in _NAMED if w in text]
+            assert not named or any(w in text for w in PRODUCT_WORDS[sku]), (sku, text)
+            checked += 1
+    assert checked > 100
