@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Classification, LedgerEntry, ReplyDraft, Review, RootCauseTask, TaskEvent, TaskEvidence, User
+from ..models import LedgerEntry, ReplyDraft, Review, RootCauseTask, TaskEvent, TaskEvidence, User
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
+from .replies.workflow import needs_reply
 
 #: reply drafts nobody has published yet
 UNPUBLISHED = ("draft", "edited", "held")
@@ -43,17 +44,14 @@ def withdraw_non_complaints(session: Session, entry_ids: list[int], user: User |
             session.add(TaskEvent(task_id=task.id, user_id=user.id if user is not None else None, actor=actor,
                                   created_at=now,
                                   comment=f"{per_task[task.id]} 条被标为非投诉，已移出本任务的证据"))
-    # a review still gets a reply when its rating is low or mid (the drafting rule), else its
-    # apology for a complaint that is not there goes
+    # a review still gets a reply when the drafting rule still asks for one (a low or mid rating),
+    # else its apology for a complaint that is not there goes
     review_ids = session.execute(
         select(LedgerEntry.review_id).where(LedgerEntry.id.in_(entry_ids), LedgerEntry.review_id.is_not(None))
     ).scalars().all()
     drafts = 0
     if review_ids:
-        still_due = or_(Review.rating_level.in_(("neutral", "bad")), Review.rating_stars <= 3,
-                        select(Classification.id).where(Classification.review_id == Review.id,
-                                                        Classification.complaint.is_(True)).exists())
-        keep = set(session.execute(select(Review.id).where(Review.id.in_(review_ids), still_due)).scalars())
+        keep = set(session.execute(select(Review.id).where(Review.id.in_(review_ids), needs_reply())).scalars())
         gone = [i for i in review_ids if i not in keep]
         if gone:
             drafts = session.execute(delete(ReplyDraft).where(ReplyDraft.review_id.in_(gone),

@@ -31,6 +31,12 @@ def shop_now() -> dt.datetime:
     return utcnow() + SHOP_UTC_OFFSET
 
 
+def needs_reply():
+    """SQL condition on Review: it calls for a 评价解释 — a complaint (any rating) or a mid/low rating."""
+    complaint = exists().where(and_(Classification.review_id == Review.id, Classification.complaint.is_(True)))
+    return or_(complaint, Review.rating_level.in_(("neutral", "bad")), Review.rating_stars <= 3)
+
+
 def levenshtein(a: str, b: str) -> int:
     """Edit distance in characters (insert, delete, substitute)."""
     if a == b:
@@ -159,11 +165,9 @@ class ReplyService:
 
     # --- drafting ---------------------------------------------------------------------------
     def candidates_query(self):
-        """Reviews that need a reply and have none: complaints (any rating) and mid/low ratings."""
+        """Reviews that need a reply and have none."""
         has_draft = exists().where(ReplyDraft.review_id == Review.id)
-        complaint = exists().where(and_(Classification.review_id == Review.id, Classification.complaint.is_(True)))
-        low = or_(Review.rating_level.in_(("neutral", "bad")), Review.rating_stars <= 3)
-        return select(Review).where(~has_draft, or_(complaint, low)).order_by(Review.id)
+        return select(Review).where(~has_draft, needs_reply()).order_by(Review.id)
 
     def count_candidates(self) -> int:
         return self.session.execute(select(func.count()).select_from(self.candidates_query().subquery())).scalar_one()
