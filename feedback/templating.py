@@ -9,3 +9,7 @@ def includeme(config):
     env_settings = config.get_settings()
     env_settings.setdefault("jinja2.autoescape", "true")
     env_settings.setdefault("jinja2.filters", "shop_time = feedback.models.meta:shop_time")
+    # the labels every page names platform values with (one table, also used by the exports)
+    env_settings.setdefault("jinja2.globals", "\n".join(
+        f"{name} = feedback.services.exports.labels:{name.upper()}"
+        for name in ("rating_level_labels", "buyer_tier_labels", "ticket_type_labels")))

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from ..models import CATEGORIES, PLATFORMS, Department, LedgerEntry, RootCauseTask
 from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..params import int_param, matched_id
-from ..services.exports.labels import TICKET_TYPE_LABELS
 from ..services.outbox import add_job
 from ..services.tasks import STATUS_NAMES as TASK_STATUS_NAMES
 from ..services.triage import (
@@ -36,7 +35,6 @@ def _common(request) -> dict:
         "categories": CATEGORIES, "category_labels": CATEGORY_LABELS, "platforms": PLATFORMS,
         "platform_labels": PLATFORM_LABELS, "statuses": FILTER_STATUSES, "status_labels": STATUS_LABELS,
         "tier_labels": TIER_LABELS, "bulk_actions": BULK_ACTIONS, "task_status_names": TASK_STATUS_NAMES,
-        "ticket_type_labels": TICKET_TYPE_LABELS,
     }
 
 

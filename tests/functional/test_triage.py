@@ -131,6 +131,7 @@ def test_ticket_detail_shows_the_platform_reason(testapp, dbsession):
     reason = page.html.select_one("#ticket-reason").decode_contents()
     assert reason == "退款原因：<mark>食品安全问题&lt;b&gt;</mark>"  # the reason is the evidence, escaped
     assert "买家未填写说明" in page.html.select_one("#review-text").text
+    assert "售后类型退款" in page.html.select_one("dl.facts").text.replace("\n", "")  # named, not "refund"
 
 
 def test_highlight_prefers_longest_match_and_never_leaks_markup():

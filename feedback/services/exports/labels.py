@@ -23,6 +23,7 @@ TASK_STATUS_LABELS = {
     "reopened": "已重开",
 }
 RATING_LEVEL_LABELS = {"good": "好评", "neutral": "中评", "bad": "差评"}
+BUYER_TIER_LABELS = {"new": "新客", "returning": "老客"}
 TICKET_TYPE_LABELS = {"refund": "退款", "return": "退货", "exchange": "换货", "resend": "补发", "complaint": "投诉"}
 PERIOD_TYPE_LABELS = {"week": "周报", "month": "月报", "custom": "自定义"}
 KIND_LABELS = {"summary": "根因汇总", "ledger": "中差评明细表"}
