@@ -33,10 +33,15 @@ def utcnow() -> dt.datetime:
 SHOP_UTC_OFFSET = dt.timedelta(hours=8)
 
 
+def shop_now() -> dt.datetime:
+    """Now on the shop's clock (naive), the clock of review and order times and reply deadlines."""
+    return utcnow() + SHOP_UTC_OFFSET
+
+
 def shop_today() -> dt.date:
     """Today in the shop's time: what "this week" and "上周" mean to its people (the server's own
     date is UTC, a day behind every morning before 8 o'clock)."""
-    return (utcnow() + SHOP_UTC_OFFSET).date()
+    return shop_now().date()
 
 
 def shop_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

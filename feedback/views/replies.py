@@ -7,13 +7,13 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import CATEGORIES, PLATFORM_LABELS, PLATFORMS, Classification, User
-from ..models.meta import utcnow
+from ..models.meta import shop_now, utcnow
 from ..models.replies import DRAFT_STATUSES, TEMPLATE_KINDS, TONES, ReplyDraft
 from ..params import int_param, matched_id, page_param
 from ..services.replies import export as reply_export
 from ..services.replies.defaults import PLACEHOLDERS
 from ..services.replies.rules import CATEGORY_LABELS, reply_length
-from ..services.replies.workflow import STATUS_LABELS, ReplyError, ReplyService, shop_now
+from ..services.replies.workflow import STATUS_LABELS, ReplyError, ReplyService
 
 PER_PAGE = 50
 KIND_LABELS = {"opening": "开场（语气）", "ack": "承认问题", "explain": "解释（需订单事实）", "action": "默认改进措施",

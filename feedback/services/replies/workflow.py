@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import CATEGORIES, PLATFORMS, Classification, Review, User
-from ...models.meta import SHOP_UTC_OFFSET, utcnow
+from ...models.meta import shop_now, utcnow
 from ...models.replies import DRAFT_STATUSES, TEMPLATE_KINDS, TONES, ReplyDraft, ReplySettings, ReplyTemplate
 from . import defaults
 from .context import build_input
@@ -25,10 +25,6 @@ RETRIEVAL_POOL = 2000  # the most recent approved replies the drafter learns fro
 
 class ReplyError(ValueError):
     """A request the workflow refuses; the message is shown to the user as is."""
-
-
-def shop_now() -> dt.datetime:
-    return utcnow() + SHOP_UTC_OFFSET
 
 
 def needs_reply():
