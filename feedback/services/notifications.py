@@ -37,6 +37,7 @@ EVENT_TITLES = {
     "escalated": "任务已超时升级",
     "reopened": "任务已重新打开",
     "verified": "任务整改已验证",
+    "assigned": "任务已改派给本部门",
 }
 CLAIM_SECONDS = 120  # a claimed row is not picked up again for this long (delivery in flight)
 

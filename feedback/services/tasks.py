@@ -8,6 +8,7 @@
     svc.transition(task, "acknowledged", comment="收到")
     svc.transition(task, "resolved", root_cause="封口机温度偏低", corrective_action="调整并复检")
     svc.comment(task, "已联系供应商")
+    svc.adjust(task, title=..., department_id=..., due_date=...)  # a manager's: rename, re-route, new SLA
     svc.events(task)                            # TaskEvent list, oldest first (who/when/from/to/comment)
     svc.evidence(task, limit=50)                # LedgerEntry list, newest first
     svc.timeline(task, weeks=8)                 # [TrendPoint(week, count, change)] for a small chart
@@ -30,7 +31,7 @@ from sqlalchemy import case, func, nulls_last, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
-from ..models.meta import shop_time, shop_today, utcnow
+from ..models.meta import SHOP_UTC_OFFSET, shop_time, shop_today, utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
@@ -50,6 +51,7 @@ STATUS_NAMES = {"open": "待处理", "acknowledged": "已确认", "in_progress":
 SEVERITY_NAMES = {"critical": "紧急", "high": "高", "normal": "中", "low": "低"}
 # Statuses the SLA applies to (a resolved task waits for verification, not for the department).
 SLA_STATUSES = ("open", "acknowledged", "in_progress", "reopened")
+TITLE_MAX = 300  # the column's width
 MAX_COMMENT = 20_000  # comments, root causes and corrective actions alike: refused beyond, never cut
 
 
@@ -261,6 +263,67 @@ class TaskService:
         task.status = to_status
         self.session.add(ev)
         self.session.flush()
+        return ev
+
+    def adjust(self, task: RootCauseTask, *, title: str | None = None, department_id: int | None = None,
+               due_date: dt.date | None = None, comment: str | None = None) -> TaskEvent | None:
+        """A manager's changes to an active task: its title, its department (the new one is
+        notified) and its SLA (the end of ``due_date`` in the shop's time). Everything is checked
+        before anything changes; one event records what changed; None when nothing did. Routing
+        rules still decide the department of the cause's later tasks."""
+        if self.user is None or self.user.role not in ("admin", "manager"):
+            raise TaskForbidden("只有评价经理或管理员可以调整任务 (only a manager or admin can change a task)")
+        if task.status not in ACTIVE_TASK_STATUSES:
+            raise TaskError("已验证关闭的任务不能调整 (a verified task cannot be changed)")
+        title = (title or "").strip()
+        if len(title) > TITLE_MAX:
+            raise TaskError(f"标题最多 {TITLE_MAX} 字，现有 {len(title)} 字 (title longer than {TITLE_MAX})")
+        comment = (comment or "").strip()
+        if len(comment) > MAX_COMMENT:
+            raise TaskError(f"备注最多 {MAX_COMMENT} 字 (comment longer than {MAX_COMMENT} characters)")
+        dept, manual_key = None, None
+        if department_id is not None and department_id != task.department_id:
+            dept = self.session.get(Department, department_id)
+            if dept is None:
+                raise TaskError(f"没有这个部门 (no department #{department_id})")
+            if is_manual(task):  # one hand-assigned task per department: the key follows it
+                manual_key = MANUAL_CAUSE_PREFIX + dept.code
+                other = self.session.execute(select(RootCauseTask.id).where(
+                    RootCauseTask.active_cause_key == manual_key)).scalar()
+                if other is not None:
+                    raise TaskError(f"{dept.name}已有人工分派任务 #{other}，请在评价页把投诉分派过去 "
+                                    f"(the department already has hand-assigned task #{other})")
+        due = None
+        current = shop_time(task.sla_due_at, "%Y-%m-%d") if task.sla_due_at else None
+        if due_date is not None and due_date.isoformat() != current:  # the form sends the date back
+            if due_date < shop_today():
+                raise TaskError(f"处理时限不能早于今天 (due date {due_date} is in the past)")
+            due = dt.datetime.combine(due_date, dt.time(23, 59)) - SHOP_UTC_OFFSET
+
+        changes = []
+        if title and title != task.title:
+            changes.append(f"标题：{task.title} → {title}")
+            task.title = title
+        if dept is not None:
+            changes.append(f"改派：{task.department.name} → {dept.name}")
+            task.department_id = dept.id
+            if manual_key:
+                task.cause_key = task.active_cause_key = manual_key
+        if due is not None:
+            changes.append(f"处理时限：{shop_time(task.sla_due_at)} → {shop_time(due)}")
+            task.sla_due_at = due
+            if due > utcnow():
+                task.escalated_at = None  # a new deadline: missing it escalates again
+        if not changes:
+            return None
+        uid, actor = self._actor()
+        ev = TaskEvent(task_id=task.id, user_id=uid, actor=actor,
+                       comment="；".join(changes) + (f"\n{comment}" if comment else ""), created_at=utcnow())
+        self.session.add(ev)
+        self.session.flush()
+        if dept is not None:
+            self.session.refresh(task, ["department"])
+            queue_task_notifications(self.session, task, "assigned", self.config)
         return ev
 
 

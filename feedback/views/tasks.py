@@ -7,8 +7,9 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..models import Review, Ticket
-from ..models.tasks import TASK_STATUSES
-from ..params import int_param, matched_id
+from ..models.meta import shop_time
+from ..models.tasks import ACTIVE_TASK_STATUSES, TASK_STATUSES
+from ..params import day_param, int_param, matched_id
 from ..services.tasks import (
     SEVERITY_NAMES,
     STATUS_NAMES,
@@ -80,6 +81,8 @@ def detail(request):
         "outlook": svc.verification_outlook(task), "attributes": _attributes(task),
         "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
         "category_labels": {**CATEGORY_LABELS, "food_safety": "食品安全"}, "platform_labels": PLATFORM_LABELS,
+        "can_adjust": request.has_permission("tasks.assign") and task.status in ACTIVE_TASK_STATUSES,
+        "departments": svc.departments(), "due_date": shop_time(task.sla_due_at, "%Y-%m-%d") if task.sla_due_at else "",
     }
 
 
@@ -127,3 +130,31 @@ def comment(request):
     else:
         request.session.flash("评论已添加。", "success")
     return HTTPSeeOther(request.route_url("tasks.detail", id=task.id, _anchor="history"))
+
+
+@view_config(route_name="tasks.adjust", request_method="POST", permission="tasks.assign")
+def adjust(request):
+    """A manager renames a task, sends it to another department or moves its SLA."""
+    svc = task_service(request)
+    task = _get_task(request, svc)
+    post = request.POST
+    dept_text = post.get("department_id", "").strip()
+    department_id = int_param(dept_text) if dept_text else None
+    due_text = post.get("due_date", "").strip()
+    try:
+        if dept_text and department_id is None:
+            raise TaskError(f"部门无效 (bad department): {dept_text[:50]!r}")
+        try:
+            due_date = day_param(due_text) if due_text else None
+        except ValueError as exc:
+            raise TaskError(f"处理时限应为日期 YYYY-MM-DD (bad due date {due_text[:50]!r}: {exc})") from exc
+        ev = svc.adjust(task, title=post.get("title"), department_id=department_id, due_date=due_date,
+                        comment=post.get("comment"))
+    except TaskError as exc:
+        request.session.flash(str(exc), "error")
+    else:
+        if ev is None:
+            request.session.flash("没有改动。")
+        else:
+            request.session.flash(f"任务 #{task.id} 已调整。", "success")
+    return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))

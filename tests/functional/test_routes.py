@@ -9,7 +9,7 @@ REQUIRED = {
     "entries.detail": "/entries/{id:\\d+}", "entries.correct": "/entries/{id:\\d+}/correct",
     "ledger.list": "/ledger",
     "tasks.board": "/tasks", "tasks.detail": "/tasks/{id:\\d+}", "tasks.transition": "/tasks/{id:\\d+}/transition",
-    "tasks.comment": "/tasks/{id:\\d+}/comment",
+    "tasks.comment": "/tasks/{id:\\d+}/comment", "tasks.adjust": "/tasks/{id:\\d+}/adjust",
     "admin.users": "/admin/users", "admin.user_update": "/admin/users/{id:\\d+}",
     "admin.departments": "/admin/departments", "admin.department_update": "/admin/departments/{id:\\d+}",
     "admin.routing": "/admin/routing", "admin.routing_update": "/admin/routing/{id:\\d+}",

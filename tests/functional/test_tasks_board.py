@@ -1,7 +1,7 @@
 """The department heads' task board and task detail."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback.models import TaskEvent
 
@@ -139,3 +139,118 @@ def test_system_times_are_shown_in_the_shops_time(testapp, dbsession):
     dbsession.flush()
     page = testapp.get(f"/tasks/{task.id}").text
     assert "2026-12-01 04:05" in page and "2026-12-02 01:30" in page and " UTC" not in page
+
+
+def _adjust(testapp, task_id, **fields):
+    page = testapp.get(f"/tasks/{task_id}")
+    form = page.forms["adjust-form"]
+    for k, v in fields.items():
+        form[k] = v
+    return form.submit(status=303).follow()
+
+
+def test_a_manager_renames_reroutes_and_reschedules_a_task_and_the_new_department_is_told(testapp, dbsession):
+    """A task routed to the wrong department, or needing more time, is changed on its page; the
+    new department's head is notified, sees it on their board, and the old one no longer does."""
+    import datetime as dt
+
+    from feedback.models import Notification, RootCauseTask
+    from feedback.models.meta import shop_today
+
+    m = wf.user(dbsession, "manager")
+    depts = wf.departments(dbsession)
+    depts["logistics"].head_email = "wuliu@example.com"
+    e = wf.complaint(dbsession, "箱子压扁了，鸡蛋碎了三个", categories=["quality"])
+    t = wf.task(dbsession, "qc", entries=[e], title="鸡蛋破损", category="quality")
+    t.escalated_at = t.sla_due_at = dt.datetime(2026, 11, 1)
+    dbsession.flush()
+    wf.login(testapp, m.username)
+    due = shop_today() + dt.timedelta(days=5)
+    page = _adjust(testapp, t.id, title="鸡蛋运输破损", department_id=str(depts["logistics"].id),
+                   due_date=due.isoformat(), comment="破损发生在运输途中")
+    assert "已调整" in page.text
+    t = dbsession.get(RootCauseTask, t.id)
+    dbsession.refresh(t)
+    assert (t.title, t.department_id, t.escalated_at) == ("鸡蛋运输破损", depts["logistics"].id, None)
+    assert t.sla_due_at == dt.datetime.combine(due, dt.time(23, 59)) - dt.timedelta(hours=8)
+    ev = dbsession.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id).order_by(TaskEvent.id.desc())).first()
+    assert ev.actor == m.username and "改派" in ev.comment and "破损发生在运输途中" in ev.comment
+    assert "鸡蛋破损 → 鸡蛋运输破损" in page.text  # the history shows what changed
+    notes = dbsession.scalars(select(Notification).where(Notification.task_id == t.id)).all()
+    assert [(n.target, n.payload["event"]) for n in notes] == [("wuliu@example.com", "assigned")]
+    # submitting the form unchanged changes nothing and records nothing
+    before = dbsession.scalar(select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == t.id))
+    assert "没有改动" in _adjust(testapp, t.id).text
+    assert dbsession.scalar(select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == t.id)) == before
+    # the heads: the new department's sees it, the old one's no longer does
+    testapp.post("/logout", {"csrf_token": wf.csrf(testapp)})
+    _head(testapp, dbsession, "logistics")
+    assert "鸡蛋运输破损" in testapp.get("/tasks").text
+    testapp.post("/logout", {"csrf_token": wf.csrf(testapp)})
+    _head(testapp, dbsession, "qc")
+    testapp.get(f"/tasks/{t.id}", status=404)
+
+
+def test_a_bad_adjustment_is_refused_whole_with_a_message(testapp, dbsession):
+    import datetime as dt
+
+    from feedback.models.meta import shop_today
+
+    m = wf.user(dbsession, "manager")
+    t = wf.task(dbsession, "qc", title="原标题")
+    due_before = t.sla_due_at
+    wf.login(testapp, m.username)
+    yesterday = (shop_today() - dt.timedelta(days=1)).isoformat()
+    for fields, message in (({"title": "新标题", "due_date": yesterday}, "不能早于今天"),
+                            ({"title": "长" * 301}, "标题最多"),
+                            ({"title": "新标题", "department_id": "999999"}, "没有这个部门")):
+        token = wf.csrf(testapp)
+        res = testapp.post(f"/tasks/{t.id}/adjust", {**fields, "csrf_token": token}, status=303).follow()
+        assert message in res.text
+        dbsession.refresh(t)
+        assert (t.title, t.sla_due_at) == ("原标题", due_before)  # nothing half-applied
+    res = testapp.post(f"/tasks/{t.id}/adjust", {"due_date": "明天", "csrf_token": wf.csrf(testapp)},
+                       status=303).follow()
+    assert "YYYY-MM-DD" in res.text
+
+
+def test_only_managers_adjust_and_only_active_tasks(testapp, dbsession):
+    _head(testapp, dbsession, "qc")
+    t = wf.task(dbsession, "qc", title="品控任务")
+    assert "adjust-form" not in testapp.get(f"/tasks/{t.id}").forms
+    testapp.post(f"/tasks/{t.id}/adjust", {"title": "改名", "csrf_token": wf.csrf(testapp)}, status=403)
+    dbsession.refresh(t)
+    assert t.title == "品控任务"
+    testapp.post("/logout", {"csrf_token": wf.csrf(testapp)})
+    wf.login(testapp, wf.user(dbsession, "manager").username)
+    done = wf.task(dbsession, "qc", status="verified", title="已验证")
+    assert "adjust-form" not in testapp.get(f"/tasks/{done.id}").forms
+    res = testapp.post(f"/tasks/{done.id}/adjust", {"title": "改名", "csrf_token": wf.csrf(testapp)},
+                       status=303).follow()
+    assert "不能调整" in res.text
+
+
+def test_a_hand_assigned_task_moves_with_its_key_unless_the_department_has_one(testapp, dbsession):
+    """Hand-assigned (分派给部门) tasks are one per department: moving one moves its key; onto a
+    department that already has one it is refused."""
+    from feedback.models import RootCauseTask
+    from feedback.services.rootcause import MANUAL_CAUSE_PREFIX
+
+    m = wf.user(dbsession, "manager")
+    depts = wf.departments(dbsession)
+
+    def manual(code):
+        key = MANUAL_CAUSE_PREFIX + code
+        t = RootCauseTask(cause_key=key, active_cause_key=key, category="other", department_id=depts[code].id,
+                          title=f"人工分派：{depts[code].name}", status="open", severity="normal", attributes={})
+        dbsession.add(t)
+        dbsession.flush()
+        return t
+
+    qc, wh = manual("qc"), manual("warehouse")
+    wf.login(testapp, m.username)
+    res = _adjust(testapp, qc.id, department_id=str(depts["warehouse"].id))
+    assert f"已有人工分派任务 #{wh.id}" in res.text
+    res = _adjust(testapp, qc.id, department_id=str(depts["rnd"].id))
+    dbsession.refresh(qc)
+    assert qc.department_id == depts["rnd"].id and qc.active_cause_key == MANUAL_CAUSE_PREFIX + "rnd"
