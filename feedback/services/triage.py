@@ -80,6 +80,18 @@ BULK_CHUNK = 500
 LEDGER_REBUILD_ACTOR = "update_ledger"
 
 
+#: Taobao and Tmall share one order system: a Tmall review and a Taobao refund can be one order
+ORDER_FAMILIES = {"taobao": ("taobao", "tmall"), "tmall": ("taobao", "tmall")}
+SAME_ORDER_LIMIT = 20
+
+
+@dataclasses.dataclass
+class SameOrderItem:
+    kind: str  # review | ticket
+    subject: Review | Ticket
+    entry: LedgerEntry | None  # None: not in the ledger (not classified yet)
+
+
 class TriageError(ValueError):
     """Bad input from the page; the message is shown to the user."""
 
@@ -568,6 +580,24 @@ class TriageService:
                               if c in CATEGORIES and isinstance(s, (int, float))),
                              key=lambda cs: -cs[1]),
         }
+
+    def same_order(self, subject, limit: int = SAME_ORDER_LIMIT) -> list[SameOrderItem]:
+        """The other reviews and tickets of this one's order (a buyer's 差评 and their refund are one
+        incident seen twice): the manager handles them together."""
+        order_no = getattr(subject, "platform_order_id", None)
+        if not order_no:
+            return []
+        family = ORDER_FAMILIES.get(subject.platform, (subject.platform,))
+        items = []
+        for model, kind, when in ((Review, "review", Review.reviewed_at), (Ticket, "ticket", Ticket.opened_at)):
+            rows = self.session.execute(
+                select(model, LedgerEntry).outerjoin(
+                    LedgerEntry, (LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id) == model.id)
+                .where(model.platform_order_id == order_no, model.platform.in_(family),
+                       model.id != subject.id if isinstance(subject, model) else literal(True))
+                .order_by(when, model.id).limit(limit)).all()
+            items += [SameOrderItem(kind, item, entry) for item, entry in rows]
+        return items[:limit]
 
     # writing
 

@@ -86,7 +86,9 @@ def entry_detail(request):
     nav = {}
     if can_triage:
         nav = {"next": service.neighbour(f, entry, +1), "prev": service.neighbour(f, entry, -1)}
-    return {**_common(request), **data, "can_triage": bool(can_triage), "nav": nav,
+    # a department head sees only the entries of their tasks: not the rest of the order
+    same_order = service.same_order(data["subject"]) if can_triage and data["subject"] else []
+    return {**_common(request), **data, "can_triage": bool(can_triage), "nav": nav, "same_order": same_order,
             "params": f.to_params(), "departments": _departments(request) if can_triage else []}
 
 

@@ -546,3 +546,32 @@ def test_reversed_dates_are_swapped_with_a_message(testapp, dbsession):
     page = testapp.get("/triage", {"sku": "SKU-D", "date_from": "2026-11-30", "date_to": "2026-11-01"})
     assert "起始日期晚于截止日期" in page.text
     assert len(_queue_ids(page)) == 1
+
+
+def test_the_entry_page_lists_the_rest_of_the_order_for_managers_only(testapp, dbsession):
+    """A buyer's 差评 and their refund of the same order are one incident seen twice: each page
+    links the other (Taobao and Tmall share orders; another platform's same number does not)."""
+    from tests import factories as f
+
+    e = wf.complaint(dbsession, "鸡蛋碎了一半", categories=["quality"], platform="tmall")
+    order_no = dbsession.get(f.Review, e.review_id).platform_order_id
+    refund = f.ticket(dbsession, text="碎了<b>六个</b>，申请部分退款", platform="taobao")
+    refund.platform_order_id = order_no
+    unlisted = f.ticket(dbsession, text="别的平台同号订单", platform="jd")
+    unlisted.platform_order_id = order_no
+    refund_entry = f.ledger_entry(dbsession, source="ticket", ticket_obj=refund, categories=("quality",))
+    lone = wf.complaint(dbsession, "太咸了", categories=["taste"])
+    dbsession.flush()
+    _manager(testapp, dbsession)
+    section = testapp.get(f"/entries/{e.id}").html.select_one("#same-order")
+    assert section is not None and order_no in section.text
+    assert f"/entries/{refund_entry.id}" in str(section) and "碎了<b>六个</b>" in section.text  # escaped text
+    assert "别的平台同号订单" not in section.text
+    back = testapp.get(f"/entries/{refund_entry.id}").html.select_one("#same-order")
+    assert f"/entries/{e.id}" in str(back) and "鸡蛋碎了一半" in back.text
+    assert testapp.get(f"/entries/{lone.id}").html.select_one("#same-order") is None
+    # a department head sees the entries of their tasks, not the rest of the order
+    testapp.post("/logout", {"csrf_token": wf.csrf(testapp)})
+    wf.task(dbsession, "qc", entries=[e], category="quality")
+    wf.login(testapp, wf.user(dbsession, "dept_head", dept="qc").username)
+    assert testapp.get(f"/entries/{e.id}").html.select_one("#same-order") is None
