@@ -14,6 +14,18 @@ PLATFORM_LABELS = {
     "taobao": "淘宝", "tmall": "天猫", "jd": "京东", "pdd": "拼多多", "meituan": "美团", "eleme": "饿了么",
     "douyin": "抖音", "kuaishou": "快手", "youzan": "有赞", "jddj": "京东到家", "other": "其他",
 }
+# Platforms that share one order system: a Tmall review's order can have a Taobao refund.
+_ORDER_SYSTEMS = {"tmall": "taobao"}
+
+
+def order_system(platform: str) -> str:
+    """The order system a platform's order numbers belong to (one order: one system + number)."""
+    return _ORDER_SYSTEMS.get(platform, platform)
+
+
+def same_order_platforms(platform: str) -> tuple[str, ...]:
+    """The platforms whose order numbers are this platform's (itself included)."""
+    return tuple(p for p in PLATFORMS if order_system(p) == order_system(platform)) or (platform,)
 
 
 class Shop(Base):

@@ -17,6 +17,7 @@ imports still group) or spikes (this week's count >= ``spike_factor`` x the trai
 evidence. ``root_cause_tasks.active_cause_key`` is unique: one active task per cause is a database
 guarantee, and a concurrent second opener falls back to attaching.
 
+The thresholds count incidents: a review and a ticket of one order (a 差评 and its refund) are one.
 Food-safety complaints open (or escalate) a QC task at once, severity critical, shortest SLA.
 """
 from __future__ import annotations
@@ -35,11 +36,14 @@ from ..models import (
     Department,
     LedgerCategory,
     LedgerEntry,
+    Review,
     RootCauseTask,
     RoutingRule,
     TaskEvent,
     TaskEvidence,
+    Ticket,
 )
+from ..models.catalog import order_system
 from ..models.ledger import COUNTED_STATUSES
 from ..models.meta import utcnow
 from .departments import DEFAULT_ROUTES, ensure_departments
@@ -240,10 +244,24 @@ class Grouper:
             select(RootCauseTask).where(RootCauseTask.active_cause_key == cause.key)).scalar_one_or_none()
 
     def _times(self, cause: Cause, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
-        return list(self.session.execute(
-            select(LedgerEntry.occurred_at, LedgerEntry.id)
+        """(occurred_at, entry id) of the cause's complaints, one per incident: a review and a
+        ticket of the same order (a 差评 and its refund) count once, at the first of them."""
+        rows = self.session.execute(
+            select(LedgerEntry.occurred_at, LedgerEntry.id, LedgerEntry.platform,
+                   func.coalesce(Review.platform_order_id, Ticket.platform_order_id))
+            .outerjoin(Review, Review.id == LedgerEntry.review_id)
+            .outerjoin(Ticket, Ticket.id == LedgerEntry.ticket_id)
             .where(*cause.conditions(), LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at <= end)
-            .order_by(LedgerEntry.occurred_at)).all())
+            .order_by(LedgerEntry.occurred_at, LedgerEntry.id)).all()
+        seen, out = set(), []
+        for at, entry_id, platform, order_no in rows:
+            if order_no:
+                key = (order_system(platform), order_no)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append((at, entry_id))
+        return out
 
     def passes(self, cause: Cause, at: dt.datetime, times: list[dt.datetime] | None = None) -> tuple[bool, str, int]:
         """(passes, reason, complaints in the best window containing ``at``). ``times``: the

@@ -48,6 +48,7 @@ from ..models import (
     Ticket,
     User,
 )
+from ..models.catalog import same_order_platforms
 from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
@@ -80,8 +81,6 @@ BULK_CHUNK = 500
 LEDGER_REBUILD_ACTOR = "update_ledger"
 
 
-#: Taobao and Tmall share one order system: a Tmall review and a Taobao refund can be one order
-ORDER_FAMILIES = {"taobao": ("taobao", "tmall"), "tmall": ("taobao", "tmall")}
 SAME_ORDER_LIMIT = 20
 
 
@@ -587,7 +586,7 @@ class TriageService:
         order_no = getattr(subject, "platform_order_id", None)
         if not order_no:
             return []
-        family = ORDER_FAMILIES.get(subject.platform, (subject.platform,))
+        family = same_order_platforms(subject.platform)
         items = []
         for model, kind, when in ((Review, "review", Review.reviewed_at), (Ticket, "ticket", Ticket.opened_at)):
             rows = self.session.execute(

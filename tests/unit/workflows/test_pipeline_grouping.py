@@ -357,3 +357,30 @@ def test_a_follow_up_review_is_read_too(dbsession, lot):
     c = dbsession.execute(select(Classification).where(Classification.review_id == r.id)).scalar_one()
     assert c.complaint and c.food_safety and "quality" in c.categories
     assert dbsession.execute(select(LedgerEntry.review_id)).scalars().all() == [r.id]
+
+
+def test_a_review_and_a_refund_of_one_order_are_one_incident(dbsession, lot):
+    """Two buyers, each with a 差评 and a refund for the same problem, are two complaints: no
+    task at threshold 3. A third buyer opens it, and every record of the cause is evidence."""
+    from feedback.models import Ticket
+
+    p, b = lot
+
+    def refund(o, at):
+        t = Ticket(platform="tmall", dedupe_key=f"id:rf-{o.id}", content_hash=f"{o.id:064d}", ticket_type="refund",
+                   reason="商品变质", text="FRESH 变质了", platform_order_id=o.platform_order_id, sku=p.sku,
+                   opened_at=at)
+        dbsession.add(t)
+        dbsession.flush()
+        return t
+
+    orders = [h.order(dbsession, p, b) for _ in range(3)]
+    reviews = [h.review(dbsession, "FRESH 变质", o=o, at=h.T0 + dt.timedelta(days=i)) for i, o in enumerate(orders)]
+    tickets = [refund(o, h.T0 + dt.timedelta(days=i, hours=2)) for i, o in enumerate(orders[:2])]
+    run(dbsession, [r.id for r in reviews[:2]])
+    classify_and_ledger(h.savepoint_factory(dbsession), h.FakeClassifier(), "ticket", [t.id for t in tickets], CFG)
+    assert count(dbsession, LedgerEntry) == 4 and count(dbsession, RootCauseTask) == 0
+    res = run(dbsession, [reviews[2].id])
+    assert len(res.opened) == 1
+    task = dbsession.get(RootCauseTask, res.opened[0])
+    assert task.complaint_count == 5  # the evidence keeps every record
