@@ -20,7 +20,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.06d"
+LEXICON_VERSION = "lexicon-2026.12.06e"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -44,6 +44,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 臭味 沉淀物 凝固 老鼠 咬过 喝进去 吃进去
 有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
 坏肚子 过期货 过期食品 臭味儿 腐臭味 腐臭 腥臭 呕吐物 小虫子 不锈钢丝 泥块 细菌性
+老鼠屎 鼠屎 老鼠粪 烟屁股 烟蒂 甲虫 小甲虫 蛀虫 碎玻璃 挂水 输液 打点滴 吊水 红疙瘩 玻璃碴 玻璃碴子 玻璃渣 玻璃渣子 肚痛 催吐 洗胃 油耗味 油耗子味
 石籽 碎石 小石子 米虫 油哈了 哈喇 窜稀 肠胃不舒服 洗洁精味 化学味 化肥味 过保 沉淀块 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 鸭毛 漂浮物 三聚 塑胶线 塑料线
 """.split())
 # 不敢吃/不敢喝 and 想吐 are mostly distrust or disgust ("蒙牛是不敢喝了", "都想吐了"), not a
@@ -60,10 +61,11 @@ NOT_FOOD_SAFETY |= frozenset("想吐 想吐了 快吐了 要吐了".split())
 # a lookbehind for the newer patterns: not right after a negator ("没有烂心", "没坏了的味道")
 _NOT_DENIED = r"(?<![没无不])(?<!没有)"
 # where a foreign object is said to be: found while eating, or in the dish
-_IN_FOOD = r"吃出|吃到|喝出|喝到|咬出|咬到|嚼到|嚼出|夹出|夹到|挑出|碗底|碗里|底下压着|冲开有|冲开后有|里面藏着|里藏着|里面发现|里发现|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有"
+_IN_FOOD = r"吃出|吃到|喝出|喝到|咬出|咬到|嚼到|嚼出|夹出|夹到|挑出|碗底|碗里|底下压着|冲开有|冲开后有|里面藏着|里藏着|里面发现|里发现|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有|里夹着|里面夹着|中间夹着|里混着|里面混着|吐出来是|吐出来一看"
 FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|(?<![想到])吐|恶心|难受)"),
-    re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣)"),
+    re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣"
+               r"|(?<![羊鸭])毛(?![肚豆血巾病钱蛋利尖]))"),
     re.compile(r"(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)"
                r"|(吃|咬|尝)[^,.!?，。！？]{0,12}(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)"),
     re.compile(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
@@ -78,7 +80,8 @@ FOOD_SAFETY_RES = [
     re.compile(r"(倒出|" + _IN_FOOD + r")[^,.!?，。！？]{0,8}(?<![没无不])"
                r"(石头|沙子|泥|塑料|不明物|蚂蚁|飞蛾|虫|头发|毛发|苍蝇|蟑螂|钢丝|铁丝|铁片|玻璃|牙|木屑"
                r"|线头|创可贴|钉子|刷毛|塑胶|保鲜膜|睫毛|订书针|橡皮筋|木刺|钢珠|螺丝|黑色的?(小块|颗粒|东西|线)"
-               r"|一根[^,.!?，。！？]{0,4}线)"),
+               r"|金属丝|金属片|铁屑|铁钉|鱼线|蜗牛|鼻涕虫|手套|一小?段[^,.!?，。！？]{0,4}线"
+               r"|一根[^,.!?，。！？]{0,6}线)"),
     # a spoiled smell ("肉有一股子臭味儿"), undercooked meat or beans, vomiting, a reaction
     re.compile(r"(有|一)股子?[^,.!?，。！？]{0,2}(臭味|馊味|腐臭|酸臭|霉味|呕吐物)"),
     re.compile(r"(鸡|肉|排骨|翅|腿|四季豆|豆角|扁豆)[^,.!?，。！？]{0,4}(没熟|不熟|没有熟|夹生|是生的|还是生的|带血|有血)"),
@@ -87,13 +90,14 @@ FOOD_SAFETY_RES = [
     # ... in other words (from a probe of written reviews in other food domains): a rash, a sore
     # throat, a headache after drinking; expired by its date
     re.compile(r"(吃|喝)(了|完|过)[^。！？!?]{0,14}(疹子|起了?疹|红点|红疹|红斑|(嗓子|喉咙)[^,.!?，。！？]{0,4}(疼|痛|痒)"
-               r"|头(疼|痛)|浑身(发)?痒|起疙瘩|又红又肿|红肿|肿了|湿疹|风团|水泡|吐奶|绿便)"),
+               r"|头(疼|痛)|浑身(发)?痒|起疙瘩|又红又肿|红肿|肿了|肿起来|刺痒|心慌|心悸|湿疹|风团|水泡|吐奶|绿便)"),
     # ... and stomach trouble in everyday words (from a written probe of food-safety phrasings):
     # trips to the toilet, a stomach that "turns", diarrhoea said as 拉 + count
-    re.compile(r"(吃|喝)[^。！？!?]{0,30}?((跑|上)了?(好几|几|[一二两三四五六七八九十\d])?(趟|次)(厕所|洗手间|卫生间)"
+    re.compile(r"(吃|喝)[^。！？!?]{0,30}?((跑了?(好几|几|[一二两三四五六七八九十\d])?|上了?(好几|几|[两三四五六七八九十2-9]|\d\d))(趟|次)(厕所|洗手间|卫生间)"
                r"|找厕所|(蹲|坐)在?马桶|马桶上|(肚子|胃里?)[^,.!?，。！？]{0,4}(不对劲|咕噜|绞|翻江倒海|开始疼|开始痛)"
                r"|开始(拉|吐)|才(觉得|感觉|发现)(不对劲|不对)|拉了(好几|几|[一二两三四五六七八九十\d])(次|回|趟)|急性肠胃炎|肠胃炎)"),
-    re.compile(r"(全家|一家人?|都|全都)拉了|拉得[^,.!?，。！？]{0,4}(站|起不来|虚脱|腿软)|肚子绞着?疼|(肚子|胃)疼醒"),
+    re.compile(r"(全家|一家人?|都|全都)拉了|拉得[^,.!?，。！？]{0,4}(站|起不来|虚脱|腿软)|拉到[^,.!?，。！？]{0,4}(虚脱|脱水|腿软|起不来)|肚[子几]?绞着?(疼|痛)"
+               r"|(肚子|胃)疼醒"),
     # expired by its date in other words ("日期过了三天", "已经过保了")
     re.compile(r"日期(已经)?过了|保质期(只|就|才)?到(上个月|上周|昨天|前天|去年)"),
     # contamination: unwashed, chemical or dyed, reused oil; meat raw by its blood
@@ -111,7 +115,7 @@ FOOD_SAFETY_RES = [
     # from the team-labeled corpus rows (nlp/resources/corpus_labels.jsonl): a stone that hurt a
     # tooth, plastic shards, mould written 发毛, 馊 typed 搜, a swollen pack, fermented fruit,
     # suspected pesticide or a chemical smell, food that smells foul, unwashed food, bitten food
-    re.compile(r"硌(到|了|着)?牙|碎塑料|塑料(片|渣|碎片)"),
+    re.compile(r"硌(到|了|着)?牙|碎塑料|塑料小?(片|渣|碎片)"),
     re.compile(r"(烂|霉|坏|都|已经|有点)[^,.!?，。！？]{0,3}发毛了?"),
     re.compile(r"(有点|都|已经|有些)搜了"),
     re.compile(r"(已经|都|全)(胀|鼓)了"),
@@ -151,7 +155,33 @@ FOOD_SAFETY_RES = [
                r"|(粥|豆浆|米饭|豆腐脑|豆花)[^。！？!?]{0,8}酸酸的"),
     re.compile(r"坏油|哈喇味"),
     re.compile(r"(浓|满嘴|一股|有股|严重的)[^,.!?，。！？]{0,2}药(水)?味|打(了)?色素"),
-    re.compile(r"蜘蛛网"),
+    re.compile(r"蜘蛛网|蜘蛛丝"),
+    # session 11, from a blind probe of food-safety reports in the buyer's own words: trips to the
+    # toilet without a count, Cantonese 屙, a living thing in the food, mould by its look, rancid
+    # or sour-smelling spoilage, a swollen or bulging pack, expiry said in other words, a date
+    # rubbed off or impossible
+    re.compile(r"(吃|喝)[^。！？!?]{0,30}?(跑了?[^,.!?，。！？]{0,4}(厕所|茅房|茅厕|洗手间|卫生间)"
+               r"|往(厕所|茅房|洗手间|卫生间)跑"
+               r"|一趟一趟地?跑|蹲坑|蹲到腿(麻|软)|厕所门口)"),
+    re.compile(r"(肚子|胃|肚)[^,.!?，。！？]{0,8}(拧着|绞着|一直在?搅|翻搅)"),
+    re.compile(r"屙(咗|了)?[^,.!?，。！？]{0,3}(次|趟|肚)|抠喉咙|便便[^,.!?，。！？]{0,4}次|水样便"),
+    re.compile(r"(虫|东西|小线|黑点|白点|小点|活的)[^,.!?，。！？]{0,4}(在|会|还在|还会)(往外|往里)?(动|爬|蠕动|钻)"
+               r"|活的(虫|小东西|东西|在动)|有腿[^。！？!?]{0,3}会动|结了?网"
+               r"|(居然|竟然)(会|在)(动|爬|扭)|(在|还会|还在)(扭|蠕动)|还会爬|还在爬|一看(有|长着)(脚|腿)"),
+    re.compile(r"(白|绿|黑|灰|蓝|青)(色的?)?(茸茸|绒绒|绒毛|毛毛)|长[^,.!?，。！？]{0,9}绒毛|长了[^,.!?，。！？]{0,5}的毛|(?<!翠)绿(色)?的?(小)?(斑点?|点点?|霉)"
+               r"|(黑绿|蓝绿|灰绿)色?|长了[^,.!?，。！？]{0,3}(一圈|一层|好多|很多)毛|长了(什么|啥)东西|一层[^,.!?，。！？]{0,3}白(色的?)?膜|白色?的?(絮絮|棉絮)"),
+    re.compile(r"油耗子?味|哈拉味|陈油味|隔夜的?酸味|(一股|有股)臭(?!豆腐|鳜|桂鱼)|(肉|肠|中间|里面|表面)[^,.!?，。！？]{0,4}发绿|油都?坏了|(一股|有股|股)[^,.!?，。！？]{0,3}酸气|臭脚(丫子?)?味|脚臭味"
+               r"|(闻着|闻起来)[^,.!?，。！？]{0,3}(有点|有些|发)?酸(?!甜)"
+               r"|(发黏|黏糊糊|粘糊糊)[^。！？!?]{0,8}(酸味|酸气|臭)|蛋黄(是|都|已经)?(黑的|发黑|黑了)|(黑乎乎|黑漆漆)[^。！？!?]{0,6}臭"),
+    re.compile(r"(袋|盒|罐|瓶|盖)[^,.!?，。！？]{0,6}(鼓得|胖乎乎|胖了|顶起来|凸起来)|(?<!本来就)是(胀|鼓)的"
+               r"|(罐头|罐装|罐子)[^。！？!?]{0,12}(浑|起泡|冒泡)|(奶|牛奶)[^,.!?，。！？]{0,10}一坨一坨"),
+    re.compile(_NOT_DENIED + r"(超(了|过)?保质期|过了保质期|(早|早就|已经)过了?保质期)"
+               r"|保质期(已经|早就|都)?超(了|过)|(上个月|上周|去年|前年|[一两三四五六七八九十几\d]+(个月|天|周|年)前)就?(已经)?(到期|过期)"
+               r"|日期[^。！？!?]{0,12}(早就|早)过了|(日期|保质期)[^。！？!?]{0,8}(早到了|早就到了|去年[^,.!?，。！？ ]{0,6}就?到了)|expired|expiry date[^。！？!?]{0,6}过|best before[^。！？!?]{0,8}(去年|前年)"),
+    re.compile(r"(一根|一团|几根|好几根|一撮)[^,.!?，。！？]{0,6}?(?<![羊鸭头])毛(?![肚豆巾病钱利尖血])"
+               r"(?![^,.!?，。！？]{0,2}(都|也)没)"),
+    re.compile(r"日期[^,.!?，。！？]{0,3}被?(磨掉|刮掉|涂改|擦掉|撕掉)|生产日期[^,.!?，。！？]{0,6}(下个月|明天|下周)"
+               r"|(明显|肯定)是?改过"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them

@@ -398,3 +398,47 @@ def test_a_missing_gift_is_price_not_a_short_shipment(lexicon_clf):
 ])
 def test_cheaper_than_elsewhere_and_not_too_sweet_for_the_buyer_are_praise(lexicon_clf, text, complaint):
     assert lexicon_clf.classify(text).complaint is complaint
+
+
+@pytest.mark.parametrize("text", [
+    # food-safety reports that avoid the textbook words (hand-written after a blind probe, 2026.12.06e)
+    "点的凉皮，吃完晚上就一直往厕所跑",
+    "烧鹅食完屙咗成晚，肚痛到瞓唔着",
+    "豆干里面有条白色的虫在动",
+    "燕麦片倒出来，里面好多小东西在爬",
+    "面包底下一片白茸茸的，孩子已经啃了一口",
+    "辣条包装鼓得像个球，打开一股酸气",
+    "罐装八宝粥打开汤是浑的，还在冒泡",
+    "这箱方便面超了保质期快半年了",
+    "奶粉罐底的日期被磨掉了，只有那一块",
+    "卤鸭脖吃出一根粗毛，恶心",
+    "饺子咬开里面有一段蓝色的线",
+    "宝宝喝完这罐奶粉，便便一天七八次",
+    "瓜子吃出一股油耗子味，舌头都麻了",
+    "吃完那碗米线 一趟一趟地跑 腿都软了",
+    "喝了这杯豆浆 肚子一阵一阵拧着疼",
+    "红薯干掰开 里面的小东西居然会动",
+    "葡萄串中间长了一层灰色的毛",
+    "烧饼吐出来一看是半片指甲",
+    "拌面里挑出一团毛 缠在一起的",
+    "吃了那盒寿司 晚上去医院挂水了",
+    "核桃仁一股陈油味",
+    "看了下日期 去年八月就到了",
+])
+def test_food_safety_in_the_buyers_own_words(lexicon_clf, text):
+    assert lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "奶站拉到了新的牛奶，这次特别新鲜",          # 拉到 a place, not 拉到虚脱
+    "猕猴桃外皮毛茸茸的，里面很甜",                # fuzzy skin is normal
+    "物流信息一直在动，就是不派送",                # moving parcel, not a living thing
+    "薯片是充氮包装，本来就是鼓的，很好吃",
+    "吃到了毛肚，火锅很正宗",
+    "保质期还没超过，放心吃",
+    "猪蹄处理得很干净，一根毛都没有",
+    "日期新鲜，快递第二天就到了",
+    "吃完这家的凉面，上班路上顺便上了趟洗手间就去开会了，味道一般",
+])
+def test_new_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text

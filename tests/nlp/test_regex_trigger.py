@@ -49,4 +49,11 @@ def test_trigger_index_keeps_every_pattern_that_can_match_in_order():
         assert cands == sorted(cands)
         matching = [i for i, rx in enumerate(patterns) if rx.search(text)]
         assert set(matching) <= set(cands), text
-    assert index.candidates("abc xyz") == index.always == []
+    assert index.candidates("xyz") == index.always == []
+
+
+def test_the_precheck_prefers_rare_characters_to_common_ones():
+    """"是" or "在" lets nearly every review through; "胀"/"鼓" or "蠕" few."""
+    assert set(required_chars(re.compile(r"是(胀|鼓)的"))) == {"胀", "鼓"}
+    assert set(required_chars(re.compile(r"(在|还在)(蠕动|扭)"))) == {"蠕", "扭"}
+    assert set(required_chars(re.compile(r"(到期|过期)"))) == {"期"}
