@@ -362,7 +362,7 @@ PRAISE = frozenset("""好吃 好喝 不错 满意 好评 赞 点赞 推荐 喜�
 #: mention rather than a complaint word) then adds no complaint evidence.
 ASPECT_PRAISE = PRAISE | frozenset("""好 很棒 挺好 特别好 非常好 超好 稳定 耐心 大 均匀 有保证 保证 精美 到位 贴心
 超快 迅速 快速 神速 合适 便宜 热 热乎 漂亮 优秀 专业 细心 结实 严实 好好 优质 一如既往 不错的 还行 可以
-nice 足 满分 没得说 没话说 杠杠的 实惠 公道 合理 亲民 美丽""".split())
+nice 足 满分 没得说 没话说 杠杠的 实惠 公道 合理 亲民 美丽 用心 仔细 好看 精致 牢固 大气""".split())
 ASPECT_WINDOW = 3
 
 

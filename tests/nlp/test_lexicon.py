@@ -62,10 +62,22 @@ def test_a_denial_after_the_complaint_word(lexicon_clf, text, complaint):
     assert lexicon_clf.classify(text).complaint is complaint, text
 
 
-@pytest.mark.parametrize("text", ["说实话，中份根本吃不饱", "菜给的太少了", "粥送来全洒了",
-                                  "都说不要放香菜了，结果还是放了"])
-def test_portion_spill_and_ignored_note_are_quality(lexicon_clf, text):
+@pytest.mark.parametrize("text", ["说实话，中份根本吃不饱", "菜给的太少了", "汤漏了一袋子",
+                                  "都说不要放香菜了，结果还是放了", "卤蛋点了没送"])
+def test_portion_leak_missing_item_and_ignored_note_are_quality(lexicon_clf, text):
     assert "quality" in lexicon_clf.classify(text).categories, text
+
+
+@pytest.mark.parametrize("text", ["粥送来全洒了", "菜汤全洒了！", "根本就没送，订单就完成了"])
+def test_a_spill_on_the_way_and_an_order_never_delivered_are_logistics(lexicon_clf, text):
+    """As the labeled set's annotator reads them: 12 of its 14 training rows with a spill are
+    logistics (a leak, 漏/露汤, is quality); "根本就没送" is the delivery, "点了…没送" an item."""
+    assert lexicon_clf.classify(text).categories == ["logistics"], text
+
+
+@pytest.mark.parametrize("text", ["外卖的包装很用心", "包装非常仔细、严实", "新包装挺好看"])
+def test_praised_packaging_is_no_quality_cue(lexicon_clf, text):
+    assert lexicon_clf.analyze(text).raw["quality"] == 0.0, text
 
 
 def test_portion_small_and_expensive_is_quality_and_price(lexicon_clf):
