@@ -11,6 +11,8 @@ import hashlib
 
 from pyramid.authentication import AuthTktCookieHelper
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, ACLHelper, Everyone
+from pyramid.interfaces import IRoutesMapper
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.events import NewResponse, subscriber
 from pyramid.interfaces import ISecurityPolicy
@@ -161,3 +163,24 @@ def includeme(config):
     config.set_default_permission("view")
     config.add_request_method(get_user, "user", reify=True)
     config.scan(__name__)
+
+
+def role_may_open(request, role: str, path: str) -> bool:
+    """Whether a user of ``role`` may GET the page at ``path`` (the app's own path, without the
+    script name): the permission of the view its route serves, read off the configuration, so a
+    new page needs no list kept here. A path no route matches is allowed (its 404 says so)."""
+    mapper = request.registry.queryUtility(IRoutesMapper)
+    route = next((r for r in mapper.get_routes() if r.match(path) is not None), None) if mapper else None
+    if route is None:
+        return True
+    granted = ROLE_PERMISSIONS.get(role, ())
+    for item in request.registry.introspector.get_category("views"):
+        view = item["introspectable"]
+        methods = view["request_methods"]
+        if view["route_name"] != route.name or (methods and "GET" not in methods):
+            continue
+        perms = [r["value"] for r in item["related"] if r.category_name == "permissions"] or ["view"]
+        if granted is ALL_PERMISSIONS or any(p == NO_PERMISSION_REQUIRED or p in granted for p in perms):
+            return True
+    return False
+

@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 from pyramid.view import view_config
 
+from ..security import role_may_open
 from ..services.accounts import LoginRefused, LoginThrottled, authenticate
 
 
@@ -21,15 +22,11 @@ def _safe_next(request, target: str | None) -> str | None:
     return target
 
 
-#: page areas a department head has no access to: a `next` into one sends them to their board
-_MANAGER_AREAS = ("/triage", "/ledger", "/replies", "/exports", "/admin")
-
-
 def _allowed_next(request, user, target: str | None) -> str | None:
-    if target and user.role == "dept_head":
-        path = urlsplit(target).path[len(request.script_name):]
-        if any(path == a or path.startswith(a + "/") for a in _MANAGER_AREAS):
-            return None
+    """A `next` the user's role may not open (a shared triage link, for a department head) is
+    dropped: they land on their own start page, not on a 403."""
+    if target and not role_may_open(request, user.role, urlsplit(target).path[len(request.script_name):]):
+        return None
     return target
 
 

@@ -164,10 +164,18 @@ def test_signed_in_pages_are_not_stored_by_the_browser(testapp, dbsession):
 def test_a_department_head_sent_to_a_manager_page_lands_on_the_board(testapp, dbsession):
     """A shared triage link must not greet a department head with a 403 right after login."""
     head = wf.user(dbsession, "dept_head")
-    for nxt, lands in (("/triage?sku=X", "/tasks"), ("/ledger", "/tasks"), ("/tasks/1", "/tasks/1")):
+    for nxt, lands in (("/triage?sku=X", "/tasks"), ("/ledger", "/tasks"), ("/tasks/1", "/tasks/1"),
+                       ("/replies", "/tasks"), ("/admin/users", "/tasks"), ("/entries/3", "/entries/3"),
+                       ("/no/such/page", "/no/such/page")):
         testapp.reset()
         form = testapp.get(f"/login?next={nxt}").forms[0]
         form["username"], form["password"] = head.username, wf.PASSWORD
+        assert form.submit(status=303).location.endswith(lands), nxt
+    manager = wf.user(dbsession, "manager")  # a manager keeps a manager page, not an admin one
+    for nxt, lands in (("/ledger", "/ledger"), ("/admin/users", "/triage")):
+        testapp.reset()
+        form = testapp.get(f"/login?next={nxt}").forms[0]
+        form["username"], form["password"] = manager.username, wf.PASSWORD
         assert form.submit(status=303).location.endswith(lands), nxt
 
 
