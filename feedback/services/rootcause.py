@@ -440,9 +440,8 @@ class Grouper:
 
     def _maybe_reopen(self, task: RootCauseTask, cause: Cause) -> None:
         """Complaints recur after the fix: threshold reached after resolved_at -> reopened."""
-        after = self.session.execute(
-            select(func.count(LedgerEntry.id)).where(*cause.conditions(),
-                                                     LedgerEntry.occurred_at > task.resolved_at)).scalar_one()
+        later = self._times(cause, task.resolved_at, dt.datetime.max)
+        after = sum(1 for at, _ in later if at > task.resolved_at)  # incidents, as when opening
         if after >= self.config.group_threshold:
             task.status = "reopened"
             task.sla_due_at, task.escalated_at = self._sla(task.severity), None

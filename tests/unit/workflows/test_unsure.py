@@ -82,8 +82,9 @@ def test_unsure_text_is_triaged_but_counted_nowhere(dbsession, lot):
 
 def test_confirming_makes_them_complaints_and_groups_them(dbsession, lot):
     manager = wf.user(dbsession, "manager")
-    o = h.order(dbsession, *lot)
-    reviews = [h.review(dbsession, f"UNSURE 一般 {i}", o=o, at=h.T0 + dt.timedelta(hours=i)) for i in range(3)]
+    # three buyers (three orders: the grouping counts incidents, one per order)
+    reviews = [h.review(dbsession, f"UNSURE 一般 {i}", o=h.order(dbsession, *lot), at=h.T0 + dt.timedelta(hours=i))
+               for i in range(3)]
     run(dbsession, [r.id for r in reviews])
     svc = TriageService(dbsession)
     entries = [entry_of(dbsession, r) for r in reviews]
