@@ -159,3 +159,24 @@ def test_department_head_resolves_a_task(live_server, page, shot):
     page.click("header form button")
     page.wait_for_url(re.compile(r"/login$"))
     assert not page.problems, page.problems
+
+
+def test_a_manager_sends_a_task_to_another_department(live_server, page, shot):
+    """The task page's 调整任务 form in the browser: rename, re-route and a new deadline; the
+    history lists the change."""
+    base, sf = live_server
+    ids = _seed(sf)
+    _login(page, base, "manager")
+    page.goto(base + f"/tasks/{ids['task']}")
+    due = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    page.fill("#adjust-title", "月饼批次 B2026-09 馅料储存问题")
+    page.select_option("#adjust-dept", label="物流")
+    page.fill("#adjust-due", due)
+    page.click("#adjust-form button")
+    page.wait_for_load_state("networkidle")
+    assert "已调整" in page.locator(".flash-success").inner_text()
+    history = page.locator("#history").inner_text()
+    assert "改派：品控 → 物流" in history and "馅料储存问题" in history
+    assert page.locator("#adjust-due").input_value() == due
+    shot("04-task-adjusted")
+    assert not page.problems, page.problems
