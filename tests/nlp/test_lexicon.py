@@ -436,6 +436,8 @@ def test_cheaper_than_elsewhere_and_not_too_sweet_for_the_buyer_are_praise(lexic
     "吃了那盒寿司 晚上去医院挂水了",
     "核桃仁一股陈油味",
     "看了下日期 去年八月就到了",
+    "吃完他家的麻辣香锅 蹲了半宿马桶",
+    "鸭翅拆开包装有点发绿",
 ])
 def test_food_safety_in_the_buyers_own_words(lexicon_clf, text):
     assert lexicon_clf.classify(text).food_safety, text
@@ -451,6 +453,9 @@ def test_food_safety_in_the_buyers_own_words(lexicon_clf, text):
     "猪蹄处理得很干净，一根毛都没有",
     "日期新鲜，快递第二天就到了",
     "吃完这家的凉面，上班路上顺便上了趟洗手间就去开会了，味道一般",
+    "汤里黑黑的还以为是虫子，原来是花椒",
+    "快递箱里爬着一只蟑螂，零食都是独立密封的，没事",
+    "看评论说有头发，我这份没有，很干净",
 ])
 def test_new_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
