@@ -48,7 +48,7 @@ from ..models import (
     Ticket,
     User,
 )
-from ..models.catalog import same_order_platforms
+from ..models.catalog import order_system, same_order_platforms
 from ..models.ledger import LEDGER_STATUSES, TRIAGE_STATUSES
 from ..models.meta import utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES
@@ -370,6 +370,7 @@ class QueueRow:
     kind: str  # review | ticket
     subject_id: int
     classification: Classification | None
+    same_order: int = 0  # the order's other reviews and tickets (同一订单)
 
     @property
     def cursor(self) -> Cursor:
@@ -478,11 +479,18 @@ class TriageService:
         review_ids = [e.review_id for e in entries.values() if e.review_id]
         ticket_ids = [e.ticket_id for e in entries.values() if e.ticket_id]
         # a review's row shows its 追评 too: a food-safety flag often comes from it
-        texts_r = {i: _row_text(t, f) for i, t, f in self.session.execute(
-            select(Review.id, Review.text, Review.followup_text).where(Review.id.in_(review_ids))).all()} \
-            if review_ids else {}
-        texts_t = dict(self.session.execute(select(Ticket.id, Ticket.text).where(Ticket.id.in_(ticket_ids))).all()) \
-            if ticket_ids else {}
+        texts_r, texts_t, orders = {}, {}, {}
+        if review_ids:
+            for i, t, f, platform, order_no in self.session.execute(
+                    select(Review.id, Review.text, Review.followup_text, Review.platform, Review.platform_order_id)
+                    .where(Review.id.in_(review_ids))):
+                texts_r[i], orders[("review", i)] = _row_text(t, f), (platform, order_no)
+        if ticket_ids:
+            for i, t, platform, order_no in self.session.execute(
+                    select(Ticket.id, Ticket.text, Ticket.platform, Ticket.platform_order_id)
+                    .where(Ticket.id.in_(ticket_ids))):
+                texts_t[i], orders[("ticket", i)] = t, (platform, order_no)
+        siblings = self._order_sizes(orders.values())
         cls_r, cls_t = {}, {}
         if review_ids:
             cls_r = {c.review_id: c for c in self.session.execute(
@@ -502,12 +510,29 @@ class TriageService:
                 continue
             e.category_codes = sorted(cats.get(e.id, []), key=CATEGORIES.index)
             if e.review_id:
-                rows.append(QueueRow(e, tier, texts_r.get(e.review_id, ""), "review", e.review_id,
-                                     cls_r.get(e.review_id)))
+                row = QueueRow(e, tier, texts_r.get(e.review_id, ""), "review", e.review_id, cls_r.get(e.review_id))
             else:
-                rows.append(QueueRow(e, tier, texts_t.get(e.ticket_id, ""), "ticket", e.ticket_id or 0,
-                                     cls_t.get(e.ticket_id)))
+                row = QueueRow(e, tier, texts_t.get(e.ticket_id, ""), "ticket", e.ticket_id or 0,
+                               cls_t.get(e.ticket_id))
+            platform, order_no = orders.get((row.kind, row.subject_id), (None, None))
+            row.same_order = siblings.get((order_system(platform), order_no), 1) - 1 if order_no else 0
+            rows.append(row)
         return rows
+
+    def _order_sizes(self, platform_orders) -> dict[tuple[str, str], int]:
+        """How many reviews and tickets each (order system, order number) has: two queries a page."""
+        numbers = {o for _, o in platform_orders if o}
+        sizes: dict[tuple[str, str], int] = {}
+        if not numbers:
+            return sizes
+        for model in (Review, Ticket):
+            for platform, order_no, n in self.session.execute(
+                    select(model.platform, model.platform_order_id, func.count())
+                    .where(model.platform_order_id.in_(numbers))
+                    .group_by(model.platform, model.platform_order_id)):
+                key = (order_system(platform), order_no)
+                sizes[key] = sizes.get(key, 0) + n
+        return sizes
 
     def iter_filter_ids(self, f: Filters, chunk: int = BULK_CHUNK) -> Iterator[list[int]]:
         """Every entry id the filter matches, in id order and chunks; re-runs the filter query for

@@ -575,3 +575,20 @@ def test_the_entry_page_lists_the_rest_of_the_order_for_managers_only(testapp, d
     wf.task(dbsession, "qc", entries=[e], category="quality")
     wf.login(testapp, wf.user(dbsession, "dept_head", dept="qc").username)
     assert testapp.get(f"/entries/{e.id}").html.select_one("#same-order") is None
+
+
+def test_a_queue_row_says_when_its_order_has_other_records(testapp, dbsession):
+    from tests import factories as f
+
+    e = wf.complaint(dbsession, "鸡蛋碎了好几个", categories=["quality"], platform="tmall")
+    order_no = dbsession.get(f.Review, e.review_id).platform_order_id
+    refund = f.ticket(dbsession, text="碎了六个", platform="tmall")
+    refund.platform_order_id = order_no
+    refund_entry = f.ledger_entry(dbsession, source="ticket", ticket_obj=refund, categories=("quality",))
+    lone = wf.complaint(dbsession, "太咸了", categories=["taste"])
+    dbsession.flush()
+    _manager(testapp, dbsession)
+    page = testapp.get("/triage")
+    rows = {int(tr["data-id"]): tr for tr in page.html.select("tr[data-id]")}
+    assert "同单 +1" in rows[e.id].text and "同单 +1" in rows[refund_entry.id].text
+    assert "同单" not in rows[lone.id].text
