@@ -11,11 +11,10 @@ import hashlib
 
 from pyramid.authentication import AuthTktCookieHelper
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, ACLHelper, Everyone
-from pyramid.interfaces import IRoutesMapper
-from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.events import NewResponse, subscriber
-from pyramid.interfaces import ISecurityPolicy
+from pyramid.interfaces import IRoutesMapper, ISecurityPolicy
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from pyramid.settings import asbool
 from sqlalchemy import select

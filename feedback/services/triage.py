@@ -618,7 +618,7 @@ class TriageService:
                 select(model, LedgerEntry).outerjoin(
                     LedgerEntry, (LedgerEntry.review_id if kind == "review" else LedgerEntry.ticket_id) == model.id)
                 .where(model.platform_order_id == order_no, model.platform.in_(family),
-                       model.id != subject.id if isinstance(subject, model) else literal(True))
+                       model.id != (subject.id if isinstance(subject, model) else 0))  # ids start at 1
                 .order_by(when, model.id).limit(limit)).all()
             items += [SameOrderItem(kind, item, entry) for item, entry in rows]
         return items[:limit]

@@ -548,18 +548,27 @@ def test_reversed_dates_are_swapped_with_a_message(testapp, dbsession):
     assert len(_queue_ids(page)) == 1
 
 
+def _review_and_refund(dbsession, review_text, refund_text, *, refund_platform, order_no=None):
+    """A Tmall review (unless ``review_text`` is None) and a refund ticket of the same order, both
+    in the ledger: (review entry, refund entry, order number)."""
+    from tests import factories as f
+
+    entry = None
+    if review_text is not None:
+        entry = wf.complaint(dbsession, review_text, categories=["quality"], platform="tmall")
+        order_no = dbsession.get(f.Review, entry.review_id).platform_order_id
+    refund = f.ticket(dbsession, text=refund_text, platform=refund_platform)
+    refund.platform_order_id = order_no
+    refund_entry = f.ledger_entry(dbsession, source="ticket", ticket_obj=refund, categories=("quality",))
+    return entry, refund_entry, order_no
+
+
 def test_the_entry_page_lists_the_rest_of_the_order_for_managers_only(testapp, dbsession):
     """A buyer's 差评 and their refund of the same order are one incident seen twice: each page
     links the other (Taobao and Tmall share orders; another platform's same number does not)."""
-    from tests import factories as f
-
-    e = wf.complaint(dbsession, "鸡蛋碎了一半", categories=["quality"], platform="tmall")
-    order_no = dbsession.get(f.Review, e.review_id).platform_order_id
-    refund = f.ticket(dbsession, text="碎了<b>六个</b>，申请部分退款", platform="taobao")
-    refund.platform_order_id = order_no
-    unlisted = f.ticket(dbsession, text="别的平台同号订单", platform="jd")
-    unlisted.platform_order_id = order_no
-    refund_entry = f.ledger_entry(dbsession, source="ticket", ticket_obj=refund, categories=("quality",))
+    e, refund_entry, order_no = _review_and_refund(dbsession, "鸡蛋碎了一半", "碎了<b>六个</b>，申请部分退款",
+                                                   refund_platform="taobao")
+    _review_and_refund(dbsession, None, "别的平台同号订单", refund_platform="jd", order_no=order_no)
     lone = wf.complaint(dbsession, "太咸了", categories=["taste"])
     dbsession.flush()
     _manager(testapp, dbsession)
@@ -578,13 +587,7 @@ def test_the_entry_page_lists_the_rest_of_the_order_for_managers_only(testapp, d
 
 
 def test_a_queue_row_says_when_its_order_has_other_records(testapp, dbsession):
-    from tests import factories as f
-
-    e = wf.complaint(dbsession, "鸡蛋碎了好几个", categories=["quality"], platform="tmall")
-    order_no = dbsession.get(f.Review, e.review_id).platform_order_id
-    refund = f.ticket(dbsession, text="碎了六个", platform="tmall")
-    refund.platform_order_id = order_no
-    refund_entry = f.ledger_entry(dbsession, source="ticket", ticket_obj=refund, categories=("quality",))
+    e, refund_entry, _ = _review_and_refund(dbsession, "鸡蛋碎了好几个", "碎了六个", refund_platform="tmall")
     lone = wf.complaint(dbsession, "太咸了", categories=["taste"])
     dbsession.flush()
     _manager(testapp, dbsession)
