@@ -90,3 +90,60 @@ reviews_cmd = _command("reviews", "导入评价 / import reviews from FILE.")
 tickets_cmd = _command("tickets", "导入售后单 / import after-sales tickets (退款/退货/换货/补发/投诉) from FILE.")
 
 
+
+
+@import_group.command("batches")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / print JSON Lines")
+@pass_app
+def batches_cmd(app, limit, as_json):
+    """导入批次 / the latest import batches: id, file, header read, platform, row counts."""
+    from sqlalchemy import select
+
+    from ..models import ImportBatch
+
+    with app.session() as session:
+        rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()
+        for b in rows:
+            item = {"id": b.id, "kind": b.kind, "source": b.source, "file": b.filename, "format": b.file_format,
+                    "header_family": b.header_family, "platform": b.platform, "inserted": b.inserted,
+                    "updated": b.updated, "duplicates": b.duplicates, "rejected": b.rejected,
+                    "created_at": b.created_at.isoformat(timespec="seconds")}
+            if as_json:
+                click.echo(json.dumps(item, ensure_ascii=False))
+            else:
+                click.echo(f"#{b.id}  {b.created_at:%Y-%m-%d %H:%M}  {b.kind:<7} {b.platform or '按行':<8} "
+                           f"表头 {b.header_family or '-':<9} 新增 {b.inserted} 更新 {b.updated} 重复 {b.duplicates} "
+                           f"拒绝 {b.rejected}  {b.filename or b.source}")
+
+
+@import_group.command("reassign")
+@click.argument("batch_id", type=int)
+@click.option("--platform", required=True, help="正确的平台 / the right platform (taobao, tmall, jd, pdd, meituan, "
+                                                "eleme, douyin, kuaishou, youzan, jddj, other)")
+@click.option("--dry-run", is_flag=True, help="只检查，不更改 / check only, change nothing")
+@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象 / print one JSON object")
+@pass_app
+def reassign_cmd(app, batch_id, platform, dry_run, as_json):
+    """更正导入平台 / move the reviews or tickets of import batch BATCH_ID to the platform they came from
+    (with their shop, order lines, ledger entries and reply drafts), when the header was read as
+    another platform's export. All or nothing."""
+    from ..importing import ImportFileError
+    from ..importing.reassign import ReassignError, reassign_batch
+
+    try:
+        with app.session() as session:
+            result = reassign_batch(session, batch_id, platform, dry_run=dry_run)
+    except (ReassignError, ImportFileError) as exc:
+        if as_json:
+            click.echo(json.dumps({"error": str(exc), "batch_id": batch_id}, ensure_ascii=False))
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    verb = "可以移动 / would move" if dry_run else "已移动 / moved"
+    click.echo(f"导入批次 #{result.batch_id}: {verb} {result.records} 条{'评价' if result.kind == 'reviews' else '售后单'} "
+               f"{result.old_platform} → {result.platform}")
+    if not dry_run:
+        click.echo(f"订单行 order lines: 移动 moved {result.orders_moved}，并入已有 joined {result.orders_joined}；"
+                   f"回复草稿 reply drafts: {result.reply_drafts}")
