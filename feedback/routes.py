@@ -20,6 +20,7 @@ def includeme(config):
     config.add_route("tasks.transition", "/tasks/{id:\\d+}/transition")
     config.add_route("tasks.comment", "/tasks/{id:\\d+}/comment")
     config.add_route("tasks.adjust", "/tasks/{id:\\d+}/adjust")
+    config.add_route("tasks.evidence", "/tasks/{id:\\d+}/evidence")
     config.add_route("admin.users", "/admin/users")
     config.add_route("admin.user_update", "/admin/users/{id:\\d+}")
     config.add_route("admin.departments", "/admin/departments")

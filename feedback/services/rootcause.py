@@ -42,6 +42,7 @@ from ..models import (
     TaskEvent,
     TaskEvidence,
     Ticket,
+    User,
 )
 from ..models.catalog import order_system
 from ..models.ledger import COUNTED_STATUSES
@@ -110,6 +111,22 @@ MANUAL_CAUSE_PREFIX = "manual:"
 
 def is_manual(task: RootCauseTask) -> bool:
     return task.cause_key.startswith(MANUAL_CAUSE_PREFIX)
+
+
+def open_manual_task(session: Session, dept: Department, user: User) -> RootCauseTask:
+    """The active hand-assigned task of this department, created on first use."""
+    key = MANUAL_CAUSE_PREFIX + dept.code
+    task = session.execute(select(RootCauseTask).where(RootCauseTask.active_cause_key == key)).scalar_one_or_none()
+    if task is None:
+        task = RootCauseTask(cause_key=key, active_cause_key=key, category="other", department_id=dept.id,
+                             title=f"人工分派：{dept.name}", status="open", severity="normal",
+                             attributes={"assigned_by": user.username},
+                             sla_due_at=utcnow() + dt.timedelta(days=3))
+        session.add(task)
+        session.flush()
+        session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username,
+                              from_status=None, to_status="open", comment="评价经理人工分派"))
+    return task
 
 
 def task_conditions(task: RootCauseTask) -> list:

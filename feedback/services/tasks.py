@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import case, func, nulls_last, select
+from sqlalchemy import case, delete, func, insert, nulls_last, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
@@ -35,7 +35,7 @@ from ..models.meta import SHOP_UTC_OFFSET, shop_time, shop_today, utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
-from .rootcause import MANUAL_CAUSE_PREFIX, Cause, is_manual, system_event, task_conditions
+from .rootcause import MANUAL_CAUSE_PREFIX, Cause, is_manual, open_manual_task, system_event, task_conditions
 from .workflow_config import WorkflowConfig
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -325,6 +325,61 @@ class TaskService:
             self.session.refresh(task, ["department"])
             queue_task_notifications(self.session, task, "assigned", self.config)
         return ev
+
+    def move_evidence(self, task: RootCauseTask, entry_ids, *, department_id: int | None = None,
+                      comment: str | None = None) -> tuple[int, RootCauseTask | None]:
+        """A manager takes complaints off a hand-assigned task (attached by mistake, or another
+        department's share of a mixed lot) and, with ``department_id``, hands them to that
+        department's hand-assigned task. A grouped task keeps its evidence: its cause decides it.
+        Checked whole before anything changes; returns (how many, the receiving task or None)."""
+        if self.user is None or self.user.role not in ("admin", "manager"):
+            raise TaskForbidden("只有评价经理或管理员可以移出投诉 (only a manager or admin can move complaints)")
+        if not is_manual(task):
+            raise TaskError("只有人工分派的任务可以移出投诉；自动归并的任务由原因决定证据 "
+                            "(only a hand-assigned task's complaints can be moved)")
+        if task.status not in ACTIVE_TASK_STATUSES:
+            raise TaskError("已验证关闭的任务不能调整 (a verified task cannot be changed)")
+        ids = sorted({int(i) for i in entry_ids})
+        if not ids:
+            raise TaskError("请选择要移出的投诉 (choose the complaints to move)")
+        present = set(self.session.scalars(select(TaskEvidence.ledger_entry_id).where(
+            TaskEvidence.task_id == task.id, TaskEvidence.ledger_entry_id.in_(ids))))
+        if len(present) != len(ids):
+            raise TaskError(f"{len(ids) - len(present)} 条投诉不在任务 #{task.id} 中 (not evidence of this task)")
+        comment = (comment or "").strip()
+        if len(comment) > MAX_COMMENT:
+            raise TaskError(f"备注最多 {MAX_COMMENT} 字 (comment longer than {MAX_COMMENT} characters)")
+        target = dept = None
+        if department_id is not None:
+            dept = self.session.get(Department, department_id)
+            if dept is None:
+                raise TaskError(f"没有这个部门 (no department #{department_id})")
+            if dept.id == task.department_id:
+                raise TaskError(f"这些投诉已在{dept.name}的任务中 (already this department's task)")
+            target = open_manual_task(self.session, dept, self.user)
+        self.session.execute(delete(TaskEvidence).where(TaskEvidence.task_id == task.id,
+                                                        TaskEvidence.ledger_entry_id.in_(ids)))
+        task.complaint_count = max(0, (task.complaint_count or 0) - len(ids))
+        uid, actor = self._actor()
+        now = utcnow()
+        moved = f"移出 {len(ids)} 条中差评" + (f" → 任务 #{target.id}（{dept.name}）" if target else "")
+        self.session.add(TaskEvent(task_id=task.id, user_id=uid, actor=actor, from_status=task.status,
+                                   to_status=task.status, created_at=now,
+                                   comment=moved + (f"\n{comment}" if comment else "")))
+        if target is not None:
+            already = set(self.session.scalars(select(TaskEvidence.ledger_entry_id).where(
+                TaskEvidence.task_id == target.id, TaskEvidence.ledger_entry_id.in_(ids))))
+            new = [i for i in ids if i not in already]
+            if new:
+                self.session.execute(insert(TaskEvidence), [
+                    {"task_id": target.id, "ledger_entry_id": i, "attached_at": now} for i in new])
+            target.complaint_count = (target.complaint_count or 0) + len(new)
+            self.session.add(TaskEvent(task_id=target.id, user_id=uid, actor=actor, from_status=target.status,
+                                       to_status=target.status, created_at=now,
+                                       comment=f"从任务 #{task.id}（{task.department.name}）移入 {len(new)} 条中差评"
+                                               + (f"\n{comment}" if comment else "")))
+        self.session.flush()
+        return len(ids), target
 
 
 @dataclasses.dataclass

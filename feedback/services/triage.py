@@ -55,7 +55,7 @@ from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..params import YEARS, day_param
 from .ledger import search_copy_sql
 from .ledger_counts import track_ids
-from .rootcause import MANUAL_CAUSE_PREFIX
+from .rootcause import open_manual_task
 from .withdraw import withdraw_non_complaints
 
 CATEGORY_LABELS = {
@@ -752,20 +752,7 @@ class TriageService:
         return len(entry_ids)
 
     def _manual_task(self, dept: Department, user: User) -> RootCauseTask:
-        """The active hand-assigned task of this department, created on first use."""
-        key = MANUAL_CAUSE_PREFIX + dept.code
-        task = self.session.execute(
-            select(RootCauseTask).where(RootCauseTask.active_cause_key == key)).scalar_one_or_none()
-        if task is None:
-            task = RootCauseTask(cause_key=key, active_cause_key=key, category="other", department_id=dept.id,
-                                 title=f"人工分派：{dept.name}", status="open", severity="normal",
-                                 attributes={"assigned_by": user.username},
-                                 sla_due_at=utcnow() + dt.timedelta(days=3))
-            self.session.add(task)
-            self.session.flush()
-            self.session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username,
-                                       from_status=None, to_status="open", comment="评价经理人工分派"))
-        return task
+        return open_manual_task(self.session, dept, user)
 
     def _attach(self, task: RootCauseTask, ids: list[int], user: User) -> int:
         if task.status not in ACTIVE_TASK_STATUSES:

@@ -19,7 +19,7 @@ from ..services.tasks import (
     task_service,
 )
 from ..services.ledger import with_followup
-from ..services.rootcause import ATTR_NAMES
+from ..services.rootcause import ATTR_NAMES, is_manual
 from ..services.triage import CATEGORY_LABELS, PLATFORM_LABELS
 from ..charts import week_bar_chart
 
@@ -82,6 +82,8 @@ def detail(request):
         "action_labels": ACTION_LABELS, "status_names": STATUS_NAMES, "severity_names": SEVERITY_NAMES,
         "category_labels": {**CATEGORY_LABELS, "food_safety": "食品安全"}, "platform_labels": PLATFORM_LABELS,
         "can_adjust": request.has_permission("tasks.assign") and task.status in ACTIVE_TASK_STATUSES,
+        "can_move": (request.has_permission("tasks.assign") and task.status in ACTIVE_TASK_STATUSES
+                     and is_manual(task) and bool(evidence)),
         "departments": svc.departments(), "due_date": shop_time(task.sla_due_at, "%Y-%m-%d") if task.sla_due_at else "",
     }
 
@@ -157,4 +159,30 @@ def adjust(request):
             request.session.flash("没有改动。")
         else:
             request.session.flash(f"任务 #{task.id} 已调整。", "success")
+    return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))
+
+
+@view_config(route_name="tasks.evidence", request_method="POST", permission="tasks.assign")
+def move_evidence(request):
+    """A manager takes complaints off a hand-assigned task, optionally to another department's."""
+    svc = task_service(request)
+    task = _get_task(request, svc)
+    post = request.POST
+    dept_text = post.get("department_id", "").strip()
+    department_id = int_param(dept_text) if dept_text else None
+    texts = post.getall("entry")
+    ids = [n for n in map(int_param, texts) if n is not None]
+    try:
+        if dept_text and department_id is None:
+            raise TaskError(f"部门无效 (bad department): {dept_text[:50]!r}")
+        if len(ids) != len(texts):
+            raise TaskError("投诉编号无效 (bad complaint id)")
+        n, target = svc.move_evidence(task, ids, department_id=department_id, comment=post.get("comment"))
+    except TaskError as exc:
+        request.session.flash(str(exc), "error")
+    else:
+        if target is None:
+            request.session.flash(f"已从任务 #{task.id} 移出 {n} 条投诉。", "success")
+        else:
+            request.session.flash(f"已移出 {n} 条投诉到任务 #{target.id}（{target.department.name}）。", "success")
     return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))

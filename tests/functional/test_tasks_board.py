@@ -254,3 +254,75 @@ def test_a_hand_assigned_task_moves_with_its_key_unless_the_department_has_one(t
     res = _adjust(testapp, qc.id, department_id=str(depts["rnd"].id))
     dbsession.refresh(qc)
     assert qc.department_id == depts["rnd"].id and qc.active_cause_key == MANUAL_CAUSE_PREFIX + "rnd"
+
+
+def _move(testapp, task_id, entries, department_id="", comment=""):
+    page = testapp.get(f"/tasks/{task_id}")
+    form = page.forms["move-form"]
+    for i, box in enumerate(page.html.select("input[name=entry]")):  # the form's boxes, in page order
+        if int(box["value"]) in entries:
+            form.set("entry", True, index=i)
+    form["department_id"] = department_id
+    form["comment"] = comment
+    return form.submit(status=303).follow()
+
+
+def test_a_manager_moves_complaints_off_a_hand_assigned_task(testapp, dbsession):
+    """Complaints sent to one department by mistake (or a mixed lot) are taken off its
+    hand-assigned task, to another department's or back to the ledger alone; counts and both
+    histories say so."""
+    from feedback.models import RootCauseTask, TaskEvidence
+    from feedback.services.triage import TriageService
+
+    m = wf.user(dbsession, "manager")
+    depts = wf.departments(dbsession)
+    entries = [wf.complaint(dbsession, text, categories=["logistics"])
+               for text in ("快递三天才到", "箱子压扁了", "包装袋破了一个洞")]
+    TriageService(dbsession).bulk("assign", m, [e.id for e in entries], department_id=depts["qc"].id)
+    qc = dbsession.scalars(select(RootCauseTask).where(RootCauseTask.department_id == depts["qc"].id)).one()
+    assert qc.complaint_count == 3
+    wf.login(testapp, m.username)
+    page = _move(testapp, qc.id, {entries[0].id, entries[1].id}, str(depts["logistics"].id), "都是运输问题")
+    wh = dbsession.scalars(select(RootCauseTask).where(RootCauseTask.department_id == depts["logistics"].id)).one()
+    assert f"到任务 #{wh.id}" in page.text
+    dbsession.refresh(qc)
+    dbsession.refresh(wh)
+    assert (qc.complaint_count, wh.complaint_count) == (1, 2)
+    evidence = lambda t: set(dbsession.scalars(select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == t.id)))  # noqa: E731
+    assert evidence(qc) == {entries[2].id} and evidence(wh) == {entries[0].id, entries[1].id}
+    last = lambda t: dbsession.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id).order_by(TaskEvent.id.desc())).first()  # noqa: E731
+    assert "移出 2 条中差评" in last(qc).comment and "都是运输问题" in last(qc).comment
+    assert f"从任务 #{qc.id}" in last(wh).comment
+    page = _move(testapp, qc.id, {entries[2].id})  # off the task only: it stays in the ledger
+    assert "移出 1 条投诉" in page.text
+    dbsession.refresh(qc)
+    assert qc.complaint_count == 0 and evidence(qc) == set()
+    assert "move-form" not in testapp.get(f"/tasks/{qc.id}").forms  # nothing left to move
+
+
+def test_moving_complaints_is_refused_whole_for_grouped_tasks_strangers_and_heads(testapp, dbsession):
+    from feedback.services.triage import TriageService
+
+    m = wf.user(dbsession, "manager")
+    depts = wf.departments(dbsession)
+    a, b = (wf.complaint(dbsession, t, categories=["quality"]) for t in ("少了一袋", "发错口味"))
+    grouped = wf.task(dbsession, "qc", entries=[a], title="自动归并")
+    TriageService(dbsession).bulk("assign", m, [b.id], department_id=depts["warehouse"].id)
+    manual = dbsession.scalars(select(TaskEvent.task_id).where(TaskEvent.comment == "评价经理人工分派")).one()
+    wf.login(testapp, m.username)
+    assert "move-form" not in testapp.get(f"/tasks/{grouped.id}").forms
+    for task_id, fields, message in (
+            (grouped.id, {"entry": str(a.id)}, "只有人工分派的任务"),
+            (manual, {"entry": str(a.id)}, "不在任务"),
+            (manual, {}, "请选择要移出的投诉"),
+            (manual, {"entry": str(b.id), "department_id": str(depts["warehouse"].id)}, "已在"),
+            (manual, {"entry": str(b.id), "department_id": "x"}, "部门无效")):
+        res = testapp.post(f"/tasks/{task_id}/evidence", {**fields, "csrf_token": wf.csrf(testapp)},
+                           status=303).follow()
+        assert message in res.text, message
+    assert dbsession.scalar(select(func.count()).select_from(TaskEvent).where(
+        TaskEvent.comment.like("移出%"))) == 0
+    testapp.post("/logout", {"csrf_token": wf.csrf(testapp)})
+    _head(testapp, dbsession, "warehouse")
+    assert "move-form" not in testapp.get(f"/tasks/{manual}").forms
+    testapp.post(f"/tasks/{manual}/evidence", {"entry": str(b.id), "csrf_token": wf.csrf(testapp)}, status=403)
