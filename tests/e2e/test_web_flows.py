@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from feedback.models import Classification, LabelCorrection, LedgerEntry, RootCauseTask
+from feedback.models import Classification, LabelCorrection, LedgerEntry, RootCauseTask, User
 from tests.functional import web_factories as wf
 
 pytestmark = pytest.mark.e2e
@@ -179,4 +179,28 @@ def test_a_manager_sends_a_task_to_another_department(live_server, page, shot):
     assert "改派：品控 → 物流" in history and "馅料储存问题" in history
     assert page.locator("#adjust-due").input_value() == due
     shot("04-task-adjusted")
+    assert not page.problems, page.problems
+
+
+def test_a_manager_moves_a_complaint_to_another_departments_task(live_server, page, shot):
+    """The evidence list of a hand-assigned task in the browser: tick a complaint, pick the
+    department, 移出; both tasks' histories say so."""
+    from feedback.services.triage import TriageService
+
+    base, sf = live_server
+    ids = _seed(sf)
+    with sf() as s, s.begin():
+        manager = s.scalars(select(User).where(User.username == "manager")).one()
+        TriageService(s).bulk("assign", manager, ids["bulk"][:3], department_id=wf.departments(s)["qc"].id)
+        manual = s.scalars(select(RootCauseTask).where(RootCauseTask.cause_key == "manual:qc")).one().id
+    _login(page, base, "manager")
+    page.goto(base + f"/tasks/{manual}")
+    page.check(f"input[name=entry][value='{ids['bulk'][0]}']")
+    page.select_option("#move-dept", label="物流")
+    page.click("#move-form button")
+    page.wait_for_load_state("networkidle")
+    assert "已移出 1 条投诉到任务" in page.locator(".flash-success").inner_text()
+    assert "移出 1 条中差评 → 任务" in page.locator("#history").inner_text()
+    assert page.locator("input[name=entry]").count() == 2
+    shot("05-task-evidence-moved")
     assert not page.problems, page.problems
