@@ -20,7 +20,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.06e"
+LEXICON_VERSION = "lexicon-2026.12.07"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -37,7 +37,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 吐了 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 难受 发烧 低烧
 头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
 发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 胀罐 胖听 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
-臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 虫眼 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
+臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
 闹肚子 跑肚 上吐下泻 恶心想吐 腹痛 胃不舒服 肚子不舒服 进医院 住院 看病 打针 吊瓶 急诊 食物过敏
 有毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
 杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
@@ -45,7 +45,7 @@ FOOD_SAFETY_WORDS = frozenset("""
 有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
 坏肚子 过期货 过期食品 臭味儿 腐臭味 腐臭 腥臭 呕吐物 小虫子 不锈钢丝 泥块 细菌性
 老鼠屎 鼠屎 老鼠粪 烟屁股 烟蒂 甲虫 小甲虫 蛀虫 碎玻璃 挂水 输液 打点滴 吊水 红疙瘩 玻璃碴 玻璃碴子 玻璃渣 玻璃渣子 肚痛 催吐 洗胃 油耗味 油耗子味
-石籽 碎石 小石子 米虫 油哈了 哈喇 窜稀 肠胃不舒服 洗洁精味 化学味 化肥味 过保 沉淀块 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 鸭毛 漂浮物 三聚 塑胶线 塑料线
+石籽 碎石 小石子 米虫 油哈了 哈喇 哈喇子味 絮状物 青霉 氨水味 氨味 过咗期 窜稀 肠胃不舒服 洗洁精味 化学味 化肥味 过保 沉淀块 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 鸭毛 漂浮物 三聚 塑胶线 塑料线
 """.split())
 # 不敢吃/不敢喝 and 想吐 are mostly distrust or disgust ("蒙牛是不敢喝了", "都想吐了"), not a
 # report: on the training rows they were right 2 times in 19, so they are not food-safety words;
@@ -58,6 +58,10 @@ NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期 离过期 �
 # ... and these are disgust ("难吃，都想吐了"), cut as one token so 吐了 is not seen; eaten and then
 # sick ("吃完想吐了") is still caught by the illness-after-eating pattern
 NOT_FOOD_SAFETY |= frozenset("想吐 想吐了 快吐了 要吐了".split())
+# fermented dishes named after mould (霉豆腐 is 腐乳), cut as one token so 霉 is not seen
+NOT_FOOD_SAFETY |= frozenset("霉豆腐 霉干菜 梅干菜 霉千张 霉苋菜 霉鱼".split())
+# a wormhole in fruit skin is cosmetic (quality), not a risk
+NOT_FOOD_SAFETY |= frozenset("虫眼 小虫眼".split())
 # a lookbehind for the newer patterns: not right after a negator ("没有烂心", "没坏了的味道")
 _NOT_DENIED = r"(?<![没无不])(?<!没有)"
 # where a foreign object is said to be: found while eating, or in the dish
@@ -129,7 +133,7 @@ FOOD_SAFETY_RES = [
     # from the second round of team-labeled rows: hair or bristles left on meat, illness over a
     # night, an impossible production date (the tampered-date story)
     re.compile(r"(肉皮|猪皮|猪蹄|肘子|鸡肉|鸭肉|鸡皮|皮上|肉上)[^,.!?，。！？]{0,6}(有毛|是毛|带毛|毛毛)"),
-    re.compile(r"(吃|喝)[^。！？!?]{0,12}拉了(一|两|整)?(晚上|晚|夜|宿|天)"),
+    re.compile(r"(吃|喝)[^。！？!?]{0,12}拉了(一|两|整|一整)?(晚上|晚|夜|宿|天|下午|上午)"),
     re.compile(r"2(月|\.)3[01](日|号)"),
     # from the third and fourth rounds: more objects found in the food (a cockroach is 小强, a
     # receipt, foil, a pin), a piece of fruit eaten and found rotten inside, a spoiled smell in a
@@ -151,7 +155,7 @@ FOOD_SAFETY_RES = [
                r"(?<![压碰磕摔])(烂|坏)"),
     re.compile(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
     re.compile(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
-    re.compile(r"(粥|豆浆|米饭|豆腐脑|豆花)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
+    re.compile(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
                r"|(粥|豆浆|米饭|豆腐脑|豆花)[^。！？!?]{0,8}酸酸的"),
     re.compile(r"坏油|哈喇味"),
     re.compile(r"(浓|满嘴|一股|有股|严重的)[^,.!?，。！？]{0,2}药(水)?味|打(了)?色素"),
@@ -170,18 +174,53 @@ FOOD_SAFETY_RES = [
                r"|(居然|竟然)(会|在)(动|爬|扭)|(在|还会|还在)(扭|蠕动)|还会爬|还在爬|一看(有|长着)(脚|腿)"),
     re.compile(r"(白|绿|黑|灰|蓝|青)(色的?)?(茸茸|绒绒|绒毛|毛毛)|长[^,.!?，。！？]{0,9}绒毛|长了[^,.!?，。！？]{0,5}的毛|(?<!翠)绿(色)?的?(小)?(斑点?|点点?|霉)"
                r"|(黑绿|蓝绿|灰绿)色?|长了[^,.!?，。！？]{0,3}(一圈|一层|好多|很多)毛|长了(什么|啥)东西|一层[^,.!?，。！？]{0,3}白(色的?)?膜|白色?的?(絮絮|棉絮)"),
-    re.compile(r"油耗子?味|哈拉味|陈油味|隔夜的?酸味|(一股|有股)臭(?!豆腐|鳜|桂鱼)|(肉|肠|翅|鸡|鸭|鱼|虾|中间|里面|表面)[^,.!?，。！？]{0,6}发绿|苦油味|油都?坏了|(一股|有股|股)[^,.!?，。！？]{0,3}酸气|臭脚(丫子?)?味|脚臭味"
+    re.compile(r"油耗子?味|哈拉味|陈油味|隔夜的?酸味|(一股|有股)臭(?!豆腐|鳜|桂鱼)|(肉|肠|翅|鸡|鸭|鱼|虾|牛排|排骨|中间|里面|里头|表面)[^,.!?，。！？]{0,6}发绿|苦油味|油都?坏了|(一股|有股|股)[^,.!?，。！？]{0,3}酸气|臭脚(丫子?)?味|脚臭味"
                r"|(闻着|闻起来)[^,.!?，。！？]{0,3}(有点|有些|发)?酸(?!甜)"
                r"|(发黏|黏糊糊|粘糊糊)[^。！？!?]{0,8}(酸味|酸气|臭)|蛋黄(是|都|已经)?(黑的|发黑|黑了)|(黑乎乎|黑漆漆)[^。！？!?]{0,6}臭"),
     re.compile(r"(袋|盒|罐|瓶|盖)[^,.!?，。！？]{0,6}(鼓得|胖乎乎|胖了|顶起来|凸起来)|(?<!本来就)是(胀|鼓)的"
-               r"|(罐头|罐装|罐子)[^。！？!?]{0,12}(浑|起泡|冒泡)|(奶|牛奶)[^,.!?，。！？]{0,10}一坨一坨"),
-    re.compile(_NOT_DENIED + r"(超(了|过)?保质期|过了保质期|(早|早就|已经)过了?保质期)"
+               r"|(罐头|罐装|罐子)[^。！？!?]{0,12}(浑|起泡|冒泡)|(果泥|果汁|牛奶|鲜奶|豆浆|米糊|辅食)[^。！？!?]{0,12}(起泡|冒泡|冒小?气泡)|(奶|牛奶)[^,.!?，。！？]{0,10}一坨一坨"),
+    re.compile(_NOT_DENIED + r"(超(了|过|出)?保质期|过了保质期|(早|早就|已经)过了?保质期)"
                r"|保质期(已经|早就|都)?超(了|过)|(上个月|上周|去年|前年|[一两三四五六七八九十几\d]+(个月|天|周|年)前)就?(已经)?(到期|过期)"
-               r"|日期[^。！？!?]{0,12}(早就|早)过了|(日期|保质期)[^。！？!?]{0,8}(早到了|早就到了|去年[^,.!?，。！？ ]{0,6}就?到了)|expired|expiry date[^。！？!?]{0,6}过|best before[^。！？!?]{0,8}(去年|前年)"),
+               r"|日期[^。！？!?]{0,12}(早就|早)过了|(日期|保质期)[^。！？!?]{0,8}(早到了|早就到了|早就到头|到头了|去年[^,.!?，。！？ ]{0,6}就?到了)|expired|expiry date[^。！？!?]{0,6}过|best before[^。！？!?]{0,8}(去年|前年)"),
     re.compile(r"(一根|一团|几根|好几根|一撮)[^,.!?，。！？]{0,6}?(?<![羊鸭头])毛(?![肚豆巾病钱利尖血])"
                r"(?![^,.!?，。！？]{0,2}(都|也)没)"),
     re.compile(r"日期[^,.!?，。！？]{0,3}被?(磨掉|刮掉|涂改|擦掉|撕掉)|生产日期[^,.!?，。！？]{0,6}(下个月|明天|下周)"
                r"|(明显|肯定)是?改过"),
+    # session 12, from blind probe E (written from TAXONOMY.md alone): mould by its look (毛茸茸,
+    # 粉毛, spots on cream or bread), a hair, fibre or splinter found while eating, parts of an
+    # insect, a stomach that aches or bloats after eating, vomiting through the night, a rash,
+    # sour-smelling meat or dumplings, a smell that stings the nose, eating something that already
+    # smelled off, expiry in other words (超期, 过咗期, 前天就到期了) and a relabelled date
+    re.compile(r"(?<![皮桃子])(毛茸茸|毛绒绒)(?!的?小?(玩具|娃娃|公仔|玩偶))|(粉|白|青|绿|黑)(粉|白|白白)?的?(粉毛|毛毛的?|绒絮)|长了?(一层|点|些|好多)?毛(?![衣巾豆笔线病毛])"
+               r"|(里面|表面|上面)[^,.!?，。！？]{0,6}毛毛的"
+               r"|(奶油|蛋糕|面包|吐司|馒头|月饼|酸奶|豆腐|饼)[^,.!?，。！？]{0,6}(黑色|绿色|青色|黑|绿|青)的?(斑点|斑|点点)|的青斑|长了?青斑"),
+    re.compile(r"有根[^,.!?，。！？]{0,8}?(?<![羊鸭头眉])毛(?![肚豆巾病钱利尖血衣])"
+               r"|(吃到|吃出|咬到|咬出|咬开|扎出|挑出|夹出|吸上来|吸出|倒出来|裹着)[^,.!?，。！？]{0,10}"
+               r"(纤维|毛线|线头|木刺|木屑|竹刺|铁片|钉子|塑料丝|黑黑的东西|黑色的东西)"
+               r"|(蜜蜂|苍蝇|蚊子|飞虫|虫子?|蟑螂|飞蛾|蛾子)的?(腿|翅膀|尸体|残骸)"),
+    re.compile(r"(吃|喝|食)[^。！？!?]{0,20}?(肚子|胃|个肚)[^,.!?，。！？]{0,6}(隐隐作痛|作痛|胀了|胀得|不得劲|唔舒服)"
+               r"|(吃|喝|食)[^。！？!?]{0,20}?(吐得|吐了一(晚|夜|宿|整晚))"
+               r"|(厕所|马桶)(里|上)?(蹲|坐)了?"
+               r"|(吃|喝)[^。！？!?]{0,24}?(红疹|疹子|起了?疹|全是红包|起了?红包|风团|起了?疙瘩|痒得)"),
+    re.compile(r"(肉|鸡|鸭|鱼|虾|叉烧|饺子|水饺|包子|馒头|米饭|豆腐|卤味|熟食|面条)[^。！？!?]{0,12}?"
+               r"(?<!酸辣)(一股|有股|一阵|有阵|有点|有些)(酸味|酸气)|放坏了|坏了那种"
+               r"|(酸|臭|馊|气味|闻着)[^,.!?，。！？]{0,3}冲鼻"
+               r"|(怪味|酸味|臭味|不新鲜|唔新鲜|发黑|黑了|味儿?不对|分层)[^。！？!?]{0,12}(已经吃了|都吃了|已经喝了|都喝了|食咗)"
+               r"|(发黏|黏糊糊|粘糊糊|黏丝|拉丝)[^。！？!?]{0,8}(酸得|酸味)"),
+    re.compile(r"(早就|已经|都|日期)超期|超期(了)?(半年|[一二两三四五六七八九十几\d]+(天|个?月|年))|日期超了|过咗期"
+               r"|(前天|昨天|大前天|上周|几天前)(就)?(已经)?(截止|到期|过期)"
+               r"|(日期|标签)[^。！？!?]{0,12}(改过|被改|篡改|涂改|重新贴|贴了新)|贴纸下面还有"),
+    # read off probe F (which measured the rules above blind): the same reports in other words
+    re.compile(r"(半夜|一晚上|一夜|昨晚|晚上|一宿)[^,.!?，。！？]{0,3}跑了?[^,.!?，。！？]{0,3}(趟|次)(厕所|洗手间|卫生间)"
+               r"|(馒头|面包|吐司|米饭|饼|底部|底下)[^,.!?，。！？]{0,4}发绿|长(了)?霉?点了"
+               r"|(夹了|夹着|吃到|咬到|里有)[^,.!?，。！？]{0,6}塑料(?!袋|盒|包装|瓶|杯|壳)"
+               r"|(里面有|里有|里边有|里头有)毛(?![肚豆巾病钱利尖血衣])"
+               r"|(汤|粥|饮料|奶|水|茶|酒|浆|汁)里(面)?(漂着|浮着)[^,.!?，。！？]{0,10}(东西|黑|虫|毛)"),
+    # read off probe G (which measured the two rounds above blind)
+    re.compile(r"(吃|嚼|喝)(起来|着)[^。！？!?]{0,12}反胃|(面包|馒头|吐司|蛋糕|饼)上[^,.!?，。！？]{0,4}(绿的|绿色的|发绿)"
+               r"|(吃|喝|喂)[^。！？!?]{0,20}就吐奶|(奶粉|米粉)[^。！？!?]{0,8}(结了?[^,.!?，。！？]{0,3}硬块)"
+               r"|(一股|有股|有点)哈味|氨水?臭|抢厕所|轮流(上|跑)厕所"
+               r"|(吃|喝)[^。！？!?]{0,24}?(起了?小?红?疙瘩|红了一圈)"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
@@ -465,7 +504,8 @@ class LexiconClassifier(Classifier):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
             m = next((m for m in FOOD_SAFETY_RES[p].finditer(text)
-                      if not clause_cancels(text, m.start()) and not _NOT_ILL_SPAN.search(m.group(0))),
+                      if not clause_cancels(text, m.start()) and not _NOT_ILL_SPAN.search(m.group(0))
+                      and not _pattern_not_a_risk(text, m)),
                      None)
             if m:
                 fs_ev.append(m.group(0))
@@ -529,23 +569,49 @@ class LexiconClassifier(Classifier):
 
 # food-safety words that are something else here: near expiry ("只剩一个月就过期了"), an aching
 # body ("腮帮子都酸了"), caked coffee or sugar, set fat
-_NEAR_EXPIRY = re.compile(r"(只剩|还剩|就剩|剩下|还有|离|距离?)[^,.!?，。！？]{0,8}$")
+_NEAR_EXPIRY = re.compile(r"(只剩|还剩|就剩|剩下|还有|离|距离?)[^,.!?，。！？]{0,8}$|(等不到|不到|没到|不怕)[^,.!?，。！？]{0,2}$")
 _ACHING = re.compile(r"(腮帮子?|腿|胳膊|手|脖子|腰|眼睛|牙|肩膀?|脚)[^,.!?，。！？]{0,3}$")
 # caked dry goods are damp, not spoiled (milk powder stays a risk); set fat or chocolate is
 # just cold ("油也凝固了")
 _CAKED_DRY = re.compile(r"(咖啡粉?|白糖|红糖|冰糖|糖|盐|茶叶?|代餐粉?|蛋白粉|藕粉|葛根粉|面粉|淀粉|调料|味精|鸡精)"
                         r"[^,.!?，。！？]{0,4}$")
 _NOT_ILL = re.compile(r"(吃撑了?|吃多了|吃太多|撑得|辣得我?|辣到|冰得)[^,.!?，。！？]{0,3}$")
-_NOT_ILL_SPAN = re.compile(r"吃撑|吃多了|吃太多|撑得|辣得|辣到|冰得|会不会|有没有|是否|能不能|以为是|当成")
+_NOT_ILL_SPAN = re.compile(r"吃撑|吃多了|吃太多|撑得|辣得|辣到|冰得|会不会|有没有|是否|能不能|以为|当成")
 _OUTSIDE = re.compile(r"(袋子?|外卖袋|包装袋?|盒子?|箱子?)(的)?(外面|外头|外边|外侧|表面|上面?)[^,.!?，。！？]{0,6}$"
                       r"|(快递盒|快递箱|快递袋|纸箱|外箱)子?(里面?|外面|上面?)?[^,.!?，。！？]{0,6}$"
                       # mistaken for one ("还以为是虫子"), and said of other buyers' reviews
-                      r"|(以为|以为是|当成|当是)[^,.!?，。！？]{0,2}$|(看|听)[^,.!?，。！？]{0,3}(差评|评论|别人)说[^,.!?，。！？]{0,3}$")
+                      r"|(以为|以为是|当成|当是)[^,.!?，。！？]{0,4}$|(看|听)[^,.!?，。！？]{0,3}(差评|评论|别人)说[^,.!?，。！？]{0,3}$")
 _SET_FAT = re.compile(r"(油|巧克力|黄油|猪油|牛油|椰子油|蜂蜜|可可脂)[^,.!?，。！？]{0,6}$")
+
+
+# after the word: the buyer's own doing ("肚子疼是我自己吃太多"), a cured complaint ("拉肚子的老毛病
+#好多了"), a warning printed on the pack ("变质勿食"), a denial ("拉肚子？不存在的")
+_NOT_ILL_AFTER = re.compile(r"[^,.!?，。！？]{0,3}(是我自己|自己吃|吃太多|的老毛病|老毛病)")
+_INSTRUCTION_AFTER = re.compile(r"[^,.!?，。！？]{0,2}(勿食|请勿|勿用)|[?？]\s*(不存在的|不存在|没有的事)")
+# after a pattern: the smell or gas is normal ("有酒味是正常的", "鼓鼓的是充了氮气")
+_NORMAL_AFTER = re.compile(r"[^,.!?，。！？]{0,3}(是正常的|很正常|正常现象|是?充了?氮气|是充气)")
+# before a smell pattern: a food that smells by nature ("臭豆腐闻着臭", "奶酪闻着像臭袜子")
+_SMELLY_FOOD = re.compile(r"臭豆腐|螺蛳粉|榴莲|臭鳜鱼|纳豆|奶酪|芝士|蓝纹|鲱鱼")
+# before a word or pattern: mistaken for it ("闻着以为放酸了", "还以为里面有虫子")
+_SUPPOSED_BEFORE = re.compile(r"(以为|当成|当是)[^,.!?，。！？]{0,6}$")
+
+
+def _pattern_not_a_risk(text: str, m: re.Match) -> bool:
+    """A food-safety pattern match that is a normal trait of the food (see above)."""
+    return bool(_NORMAL_AFTER.match(text, m.end()) or _NOT_ILL_AFTER.match(text, m.end())
+                or _INSTRUCTION_AFTER.match(text, m.end())
+                or _SUPPOSED_BEFORE.search(text, max(0, m.start() - 10), m.start())
+                or (("臭" in m.group(0) or "味" in m.group(0))
+                    and _SMELLY_FOOD.search(text, max(0, m.start() - 10), m.end())))
 
 
 def _not_a_risk(text: str, tok: str, start: int) -> bool:
     before = text[max(0, start - 12):start]
+    end = start + len(tok)
+    if _INSTRUCTION_AFTER.match(text, end) or _SUPPOSED_BEFORE.search(before):
+        return True
+    if tok in _FS_QUALITY and _NOT_ILL_AFTER.match(text, end):
+        return True
     if tok.startswith("过期"):
         return bool(_NEAR_EXPIRY.search(before))
     if "酸" in tok:

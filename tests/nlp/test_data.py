@@ -39,7 +39,7 @@ def test_absent_files_give_no_rows(tmp_path):
 @pytest.mark.parametrize("path", ALL_ROUNDS, ids=lambda p: p.name)
 def test_shipped_labels_are_consistent_and_hold_no_text(path):
     rows = list(read_jsonl(path))
-    assert len(rows) >= 1000
+    assert len(rows) >= 800  # a labeling round: 850 to 2,000 rows
     assert len({r["id"] for r in rows}) == len(rows)
     for r in rows:
         assert set(r) == {"id", "complaint", "categories", "food_safety", "text_sha1"}, r

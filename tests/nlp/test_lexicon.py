@@ -68,6 +68,21 @@ def test_portion_leak_missing_item_and_ignored_note_are_quality(lexicon_clf, tex
     assert "quality" in lexicon_clf.classify(text).categories, text
 
 
+@pytest.mark.parametrize("text", [
+    "订的牛肉面，送过来竟然是鸡蛋面", "我要的红烧排骨给的糖醋里脊", "说了不放葱，还是给我放了",
+    "备注写的多放辣，直接被无视", "牛肉饭一共就四片牛肉", "汉堡里的肉去哪了", "馄饨里面几乎没有馅",
+    "这根本不是牛肉，是鸭肉", "橙子小得可怜", "还能再小一点吗", "说好的80mm，最大的才65mm"])
+def test_wrong_dish_ignored_request_skimpy_fake_and_small_are_quality(lexicon_clf, text):
+    assert "quality" in lexicon_clf.classify(text).categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "要求12点送到，结果1点才到", "订的11点半送达，结果10点就送来了", "送过来还是热的，很好吃",
+    "一共就三块钱，很划算"])
+def test_a_delivery_time_request_warm_food_and_prices_are_no_quality_cue(lexicon_clf, text):
+    assert "quality" not in lexicon_clf.classify(text).categories, text
+
+
 @pytest.mark.parametrize("text", ["粥送来全洒了", "菜汤全洒了！", "根本就没送，订单就完成了"])
 def test_a_spill_on_the_way_and_an_order_never_delivered_are_logistics(lexicon_clf, text):
     """As the labeled set's annotator reads them: 12 of its 14 training rows with a spill are
@@ -444,6 +459,38 @@ def test_food_safety_in_the_buyers_own_words(lexicon_clf, text):
 
 
 @pytest.mark.parametrize("text", [
+    # more of them (hand-written after blind probes E-G, 2026.12.07)
+    "桂花糕上一片毛茸茸的白点",
+    "花卷表面长了一层毛，还是刚买的",
+    "芝士蛋糕奶油上有绿色的斑点",
+    "吐司切开里面一块一块的青斑",
+    "豆沙包咬开里面有根黄色的毛",
+    "粽子里吃到一截塑料丝",
+    "蜂蜜罐底有蜜蜂的翅膀",
+    "吃了他家的烤串，肚子一直隐隐作痛",
+    "喝了那瓶果汁，晚上吐得一塌糊涂",
+    "吃完小龙虾 厕所里蹲了一个钟",
+    "宝宝吃了辅食脸上起了一片红疹",
+    "包子馅有一股酸味，明显放坏了",
+    "牛奶倒出来酸气冲鼻",
+    "酱牛肉有点怪味，发现时已经吃了两片",
+    "这盒饼干早就超期了还在卖",
+    "酸奶上的日期是昨天就到期了",
+    "保质期的标签被重新贴过，下面一层日期更早",
+    "点的炒粉，半夜跑了三趟厕所",
+    "馒头底下发绿了",
+    "蛋挞里夹着一小块塑料",
+    "红烧肉里面有毛，猪毛没刮干净",
+    "豆浆里漂着一个黑色的东西",
+    "鸡翅吃起来越吃越反胃",
+    "奶油是酸的，蛋糕肯定坏了",
+    "吃了他家的毛血旺，一家人轮流上厕所",
+])
+def test_food_safety_in_the_buyers_own_words_more(lexicon_clf, text):
+    assert lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
     "奶站拉到了新的牛奶，这次特别新鲜",          # 拉到 a place, not 拉到虚脱
     "猕猴桃外皮毛茸茸的，里面很甜",                # fuzzy skin is normal
     "物流信息一直在动，就是不派送",                # moving parcel, not a living thing
@@ -458,4 +505,24 @@ def test_food_safety_in_the_buyers_own_words(lexicon_clf, text):
     "看评论说有头发，我这份没有，很干净",
 ])
 def test_new_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "霉豆腐配白粥，下饭",                          # a fermented dish named after mould
+    "苹果上有两个虫眼，说明农药少，很甜",            # a wormhole in the skin is cosmetic
+    "肚子疼是我自己吃太多，不怪店家",
+    "喝了一个月，便秘拉不出的老毛病好多了",
+    "包装上印着变质勿食，提醒很到位",
+    "闻着以为馊了，原来是酸笋的味道",
+    "还以为里面有头发，原来是海苔丝",
+    "榴莲闻着臭吃着香，熟度刚好",
+    "酒酿有酒味是正常的，很甜",
+    "薯片袋子鼓鼓的是充了氮气，一片没碎",
+    "囤了两箱，不怕放过期，保质期一年",
+    "吃完拉肚子？不存在的，肠胃好得很",
+    "毛茸茸的小玩具熊，孩子很喜欢",
+    "青斑鱼很新鲜，蒸着吃很嫩",
+])
+def test_session_12_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
