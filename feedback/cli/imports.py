@@ -97,10 +97,12 @@ tickets_cmd = _command("tickets", "导入售后单 / import after-sales tickets 
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / print JSON Lines")
 @pass_app
 def batches_cmd(app, limit, as_json):
-    """导入批次 / the latest import batches: id, file, header read, platform, row counts."""
+    """导入批次 / the latest import batches: id, time (shop time; UTC in --json), file, header read,
+    platform, row counts."""
     from sqlalchemy import select
 
     from ..models import ImportBatch
+    from ..models.meta import shop_time
 
     with app.session() as session:
         rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()
@@ -112,7 +114,7 @@ def batches_cmd(app, limit, as_json):
             if as_json:
                 click.echo(json.dumps(item, ensure_ascii=False))
             else:
-                click.echo(f"#{b.id}  {b.created_at:%Y-%m-%d %H:%M}  {b.kind:<7} {b.platform or '按行':<8} "
+                click.echo(f"#{b.id}  {shop_time(b.created_at)}  {b.kind:<7} {b.platform or '按行':<8} "
                            f"表头 {b.header_family or '-':<9} 新增 {b.inserted} 更新 {b.updated} 重复 {b.duplicates} "
                            f"拒绝 {b.rejected}  {b.filename or b.source}")
 
