@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from .fpcheck import WEAK_NEGATIVES_DEFAULT
+
 BATCH = 128
 
 
@@ -241,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=3e-4)
     t.add_argument("--ft-minutes", type=float, default=None,
                    help="optional wall-clock cap per fine-tuning run")
-    t.add_argument("--weak-negatives", type=int, default=3000,
+    t.add_argument("--weak-negatives", type=int, default=WEAK_NEGATIVES_DEFAULT,
                    help="add N corpus praise reviews (外卖/水果) the lexicon finds nothing in as "
                         "non-complaint rows to the train side (shipped model: 3000)")
     t.add_argument("--corpus-labels", nargs="+", default=[str(p) for p in CORPUS_LABEL_ROUNDS],

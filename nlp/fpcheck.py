@@ -23,6 +23,8 @@ FOOD_CATEGORIES = ("外卖", "水果")
 FP_SEED = 20261123
 N_POS = 600
 N_NEG = 300
+#: weak negatives a training run asks for (`python -m nlp train --weak-negatives`)
+WEAK_NEGATIVES_DEFAULT = 3000
 
 
 def _food_rows(corpus: str | Path = CORPUS) -> list[dict]:

@@ -31,6 +31,7 @@ from .base import CATEGORIES, LABELS
 from .data import (CORPUS, LABELED, SPLIT_SEED, VALIDATION_ROUNDS, InputError, file_sha256,
                    load_corpus_labels, read_jsonl, split_labeled)
 from .evaluate import compute_metrics
+from .fpcheck import WEAK_NEGATIVES_DEFAULT
 from .text import has_content, normalize
 
 RUNS_DIR = Path(__file__).parent / "runs"
@@ -342,7 +343,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         "data": {"labeled": str(labeled) if labeled else None,
                  "labeled_sha256": file_sha256(labeled) if labeled else None,
                  "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr,
-                 "corpus_labels": n_team, "validation_rows": len(validation_rows)},
+                 "corpus_labels": n_team, "validation_rows": len(validation_rows),
+                 "weak_negatives_requested": len(weak_rows or [])},
         "paths": paths, "default_path": "ensemble" if "ensemble" in paths else "ensemble_lt",
     }
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -452,7 +454,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                              heldout: str | Path | list[dict] | None = None,
                              epochs: float = 3.0, folds: int = 3, seed: int = 13,
                              labeled: str | Path = LABELED, version: str | None = None,
-                             min_gain: float = 0.0, max_fs_drop: float = 0.0) -> dict:
+                             min_gain: float = 0.0, max_fs_drop: float = 0.0,
+                             corpus: str | Path = CORPUS) -> dict:
     """Fine-tune a new model version on the training part plus manager corrections (same JSONL
     format as the gold labels), starting from the base version's transformer weights; then
     compare old and new on the same held-out rows. The new version replaces the default only
@@ -489,10 +492,18 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
         held_rows = heldout
     has_bert = "bert" in base_manifest["paths"]
     sent = base_manifest["paths"].get("sentiment")
+    # the base's weak negatives too (corpus praise the lexicon finds nothing in): without them the
+    # new version would see thousands fewer non-complaints than the one it is compared with
+    n_weak = _weak_negatives_of(base, base_manifest)
+    weak = None
+    if n_weak and Path(corpus).exists():
+        from .fpcheck import weak_negatives  # noqa: PLC0415
+
+        weak = weak_negatives(corpus, n=n_weak, seed=seed)
     train_model(out, labeled=labeled, seed=seed, folds=folds, bert=has_bert,
                 sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
                 bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
-                ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows,
+                ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows, weak_rows=weak,
                 # trained on what the base was trained on: its team-labeled corpus rows too
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
                     "corpus_labels") else None,
@@ -520,6 +531,17 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
         report["promoted"] = True
     (out / "retrain_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     return report
+
+
+def _weak_negatives_of(base: Path, manifest: dict) -> int:
+    """How many weak negatives the base version asked for. Manifests before 2026.12.07 do not say;
+    their metrics record how many were used, and every such version asked for the default."""
+    requested = manifest.get("data", {}).get("weak_negatives_requested")
+    if requested is not None:
+        return int(requested)
+    metrics = base / "metrics.json"
+    used = json.loads(metrics.read_text(encoding="utf-8")).get("weak_negatives", 0) if metrics.exists() else 0
+    return WEAK_NEGATIVES_DEFAULT if used else 0
 
 
 def refresh_metrics(model_dir: str | Path, labeled: str | Path = LABELED) -> dict:

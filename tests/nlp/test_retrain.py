@@ -87,6 +87,23 @@ def test_retrain_from_corrections(tiny_base, tmp_path):
     assert (tmp_path / "new" / "retrain_report.json").exists()
 
 
+def test_a_retrain_asks_for_the_weak_negatives_its_base_had(tiny_base, tmp_path):
+    """Without them a retrained version would see thousands fewer non-complaints than the base it
+    is compared with; manifests before 2026.12.07 record only how many were used."""
+    from nlp.fpcheck import WEAK_NEGATIVES_DEFAULT
+    from nlp.pipeline import _weak_negatives_of
+
+    d, _ = tiny_base
+    manifest = json.loads((d / "base" / "model.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["weak_negatives_requested"] == 0
+    assert _weak_negatives_of(d / "base", manifest) == 0
+    assert _weak_negatives_of(tmp_path, {"data": {"weak_negatives_requested": 1200}}) == 1200
+    (tmp_path / "metrics.json").write_text(json.dumps({"weak_negatives": 2732}), encoding="utf-8")
+    assert _weak_negatives_of(tmp_path, {"data": {}}) == WEAK_NEGATIVES_DEFAULT
+    (tmp_path / "metrics.json").write_text(json.dumps({"weak_negatives": 0}), encoding="utf-8")
+    assert _weak_negatives_of(tmp_path, {"data": {}}) == 0
+
+
 def test_retrain_rejects_bad_corrections(tiny_base, tmp_path):
     from nlp.pipeline import retrain_from_corrections
 
