@@ -140,12 +140,9 @@ def adjust(request):
     svc = task_service(request)
     task = _get_task(request, svc)
     post = request.POST
-    dept_text = post.get("department_id", "").strip()
-    department_id = int_param(dept_text) if dept_text else None
     due_text = post.get("due_date", "").strip()
     try:
-        if dept_text and department_id is None:
-            raise TaskError(f"部门无效 (bad department): {dept_text[:50]!r}")
+        department_id = _department_id(post)
         try:
             due_date = day_param(due_text) if due_text else None
         except ValueError as exc:
@@ -168,13 +165,10 @@ def move_evidence(request):
     svc = task_service(request)
     task = _get_task(request, svc)
     post = request.POST
-    dept_text = post.get("department_id", "").strip()
-    department_id = int_param(dept_text) if dept_text else None
     texts = post.getall("entry")
     ids = [n for n in map(int_param, texts) if n is not None]
     try:
-        if dept_text and department_id is None:
-            raise TaskError(f"部门无效 (bad department): {dept_text[:50]!r}")
+        department_id = _department_id(post)
         if len(ids) != len(texts):
             raise TaskError("投诉编号无效 (bad complaint id)")
         n, target = svc.move_evidence(task, ids, department_id=department_id, comment=post.get("comment"))
@@ -186,3 +180,14 @@ def move_evidence(request):
         else:
             request.session.flash(f"已移出 {n} 条投诉到任务 #{target.id}（{target.department.name}）。", "success")
     return HTTPSeeOther(request.route_url("tasks.detail", id=task.id))
+
+
+def _department_id(post) -> int | None:
+    """A form's optional department: None when left blank, a TaskError when not a number."""
+    text = post.get("department_id", "").strip()
+    if not text:
+        return None
+    department_id = int_param(text)
+    if department_id is None:
+        raise TaskError(f"部门无效 (bad department): {text[:50]!r}")
+    return department_id
