@@ -179,10 +179,21 @@ def cmd_train(args) -> int:
 
 
 def cmd_retrain(args) -> int:
+    from .data import load_corpus_labels, read_jsonl  # noqa: PLC0415
     from .pipeline import retrain_from_corrections  # noqa: PLC0415
 
+    if not args.corrections and not args.corpus_labels:
+        print("give --corrections FILE... and/or --corpus-labels FILE...", file=sys.stderr)
+        return 2
+    rows = [r for path in args.corrections for r in read_jsonl(path)]
+    if args.corpus_labels:  # team-labeled corpus reviews: ids and labels, the texts from the corpus
+        team = load_corpus_labels(args.corpus_labels, args.corpus)
+        if not team:
+            print(f"no labeled corpus review found ({args.corpus} absent?)", file=sys.stderr)
+            return 2
+        rows += [{k: r[k] for k in ("id", "text", "complaint", "categories", "food_safety")} for r in team]
     report = retrain_from_corrections(
-        args.corrections, base_model_dir=args.base, out_dir=args.out, promote=args.promote,
+        rows, base_model_dir=args.base, out_dir=args.out, promote=args.promote,
         heldout=args.heldout, epochs=args.epochs, folds=args.folds, seed=args.seed,
         labeled=args.labeled, version=args.version)
     print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -261,7 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("retrain", help="fine-tune a new version from manager corrections")
-    r.add_argument("--corrections", required=True, help="JSONL in the gold format")
+    r.add_argument("--corrections", nargs="+", metavar="FILE", default=[],
+                   help="JSONL in the gold format (one file or several)")
+    r.add_argument("--corpus-labels", nargs="+", metavar="FILE", default=[],
+                   help="team-label files (nlp/resources/corpus_labels_*.jsonl) to add as corrections, "
+                        "their texts joined from --corpus")
+    r.add_argument("--corpus", default=str(CORPUS))
     r.add_argument("--base", help="base model directory (default: the shipped default)")
     r.add_argument("--out", help="new model directory (default nlp/models/<timestamp>)")
     r.add_argument("--heldout", help="gold JSONL both versions are compared on "

@@ -104,6 +104,31 @@ def test_a_retrain_asks_for_the_weak_negatives_its_base_had(tiny_base, tmp_path)
     assert _weak_negatives_of(tmp_path, {"data": {}}) == 0
 
 
+def test_the_cli_retrains_from_several_files_and_team_labels(tiny_base, tmp_path, capsys):
+    """`python -m nlp retrain --corrections A B --corpus-labels L`: team labels (ids and labels)
+    join their texts from the corpus and count as corrections."""
+    from nlp.cli import main
+    from nlp.data import text_digest
+
+    d, labeled = tiny_base
+    a = write_jsonl(tmp_path / "a.jsonl", _rows("a", [("这个价格太贵了", ["price"])]))
+    b = write_jsonl(tmp_path / "b.jsonl", _rows("b", [("客服不理人", ["service"]), ("好吃", [])]))
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [{"id": "k1", "text": "送错了地址"}, {"id": "k2", "text": "不相干"}])
+    team = write_jsonl(tmp_path / "team.jsonl", [{"id": "k1", "complaint": True, "categories": [L],
+                                                  "food_safety": False, "text_sha1": text_digest("送错了地址")}])
+    held = write_jsonl(tmp_path / "held.jsonl", _rows("h", [("太难吃", [T]), ("好慢啊", [L]), ("好吃", [])]))
+    argv = ["retrain", "--base", str(d / "base"), "--out", str(tmp_path / "new"), "--heldout", str(held),
+            "--labeled", str(labeled), "--epochs", "1", "--folds", "2", "--version", "tiny-cli"]
+    assert main(argv + ["--corrections", str(a), str(b), "--corpus-labels", str(team), "--corpus", str(corpus)]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "new" / "retrain_report.json").read_text(encoding="utf-8"))
+    assert report["corrections"] == 4
+    # "好吃" is also a held-out text: trained on are the other three
+    assert json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))["data"]["corrections"] == 3
+    assert main(argv) == 2 and "--corrections" in capsys.readouterr().err
+    assert main(argv + ["--corpus-labels", str(team), "--corpus", str(tmp_path / "none.jsonl")]) == 2
+
+
 def test_retrain_rejects_bad_corrections(tiny_base, tmp_path):
     from nlp.pipeline import retrain_from_corrections
 
