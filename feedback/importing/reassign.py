@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import LedgerEntry, Order, Review, Shop, Ticket
@@ -70,7 +70,7 @@ def reassign_batch(session: Session, batch_id: int, platform: str, *, dry_run: b
     entry_ids = _ledger_entry_ids(session, model, [r.id for r in records])
     tracker = track_ids(session, entry_ids)  # the weekly counts by platform move with the entries
     shops = _shops_for(session, new, {r.shop_id for r in records if r.shop_id})
-    orders = _orders_for(session, model, new, records, shops, result)
+    orders = _orders_for(session, model, mine, new, records, shops, result)
     for r in records:
         r.platform = new
         r.shop_id = shops.get(r.shop_id, r.shop_id)
@@ -81,8 +81,7 @@ def reassign_batch(session: Session, batch_id: int, platform: str, *, dry_run: b
     if model is Review:
         result.reply_drafts = _move_drafts(session, new, [r.id for r in records])
     batch.platform = new
-    tracker.finish()
-    session.flush()
+    tracker.finish()  # flushes
     return result
 
 
@@ -118,19 +117,21 @@ def _shops_for(session: Session, new: str, shop_ids: set[int]) -> dict[int, int]
     return mapping
 
 
-def _orders_for(session: Session, model, new: str, records, shops: dict[int, int],
+def _orders_for(session: Session, model, mine, new: str, records, shops: dict[int, int],
                 result: ReassignResult) -> dict[int, int]:
     """Old order line id -> the line on the new platform. A line only these records use moves;
     one the new platform already has is joined; one other records still use is copied."""
-    moving = {r.id for r in records}
+    old_orders = _chunked_scalars(session, Order, Order.id, sorted({r.order_id for r in records if r.order_id}))
+    numbers = sorted({o.platform_order_id for o in old_orders})
+    existing = {(o.platform_order_id, o.sku): o for o in _chunked_scalars(
+        session, Order, Order.platform_order_id, numbers, Order.platform == new)}
+    shared = _used_elsewhere(session, model, mine, [o.id for o in old_orders])
     mapping = {}
-    for order in _chunked_scalars(session, Order, Order.id, sorted({r.order_id for r in records if r.order_id})):
-        target = session.scalars(select(Order).where(
-            Order.platform == new, Order.platform_order_id == order.platform_order_id,
-            Order.sku == order.sku)).one_or_none()
+    for order in old_orders:
+        target = existing.get((order.platform_order_id, order.sku))
         if target is not None:
             result.orders_joined += 1
-        elif _used_elsewhere(session, order.id, model, moving):
+        elif order.id in shared:
             target = Order(**{c: getattr(order, c) for c in _ORDER_COPY}, platform=new,
                            shop_id=shops.get(order.shop_id, order.shop_id))
             session.add(target)
@@ -148,17 +149,15 @@ _ORDER_COPY = ("platform_order_id", "sku", "product_id", "batch_id", "quantity",
                "region", "paid_at", "shipped_at", "signed_at", "raw")
 
 
-def _used_elsewhere(session: Session, order_id: int, model, moving: set[int]) -> bool:
-    """True when a review or ticket outside the moving ones points at this order line."""
+def _used_elsewhere(session: Session, model, mine, order_ids: list[int]) -> set[int]:
+    """The order lines a review or ticket outside the moving ones (``mine``) points at."""
+    used = set()
     for other in (Review, Ticket):
-        condition = other.order_id == order_id
-        if other is model:
-            ids = session.scalars(select(other.id).where(condition)).all()
-            if any(i not in moving for i in ids):
-                return True
-        elif session.scalar(select(func.count()).select_from(other).where(condition)):
-            return True
-    return False
+        outside = [~mine | other.import_batch_id.is_(None)] if other is model else []
+        for chunk in _chunks(order_ids):
+            used.update(session.scalars(select(other.order_id).where(other.order_id.in_(chunk), *outside)
+                                        .distinct()))
+    return used
 
 
 def _move_drafts(session: Session, new: str, review_ids: list[int]) -> int:
@@ -176,10 +175,10 @@ def _move_drafts(session: Session, new: str, review_ids: list[int]) -> int:
     return len(drafts)
 
 
-def _chunked_scalars(session: Session, model, column, values) -> list:
+def _chunked_scalars(session: Session, model, column, values, *where) -> list:
     rows = []
     for chunk in _chunks(list(values)):
-        rows += session.scalars(select(model).where(column.in_(chunk))).all()
+        rows += session.scalars(select(model).where(column.in_(chunk), *where)).all()
     return rows
 
 

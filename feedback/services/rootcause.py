@@ -26,8 +26,9 @@ import bisect
 import collections
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,25 @@ MANUAL_CAUSE_PREFIX = "manual:"
 
 def is_manual(task: RootCauseTask) -> bool:
     return task.cause_key.startswith(MANUAL_CAUSE_PREFIX)
+
+
+def attach_evidence(session: Session, task: RootCauseTask, entry_ids, user: User,
+                    describe: Callable[[int], str]) -> int:
+    """Attach these ledger entries to a task (those it has not yet), count them in, and record one
+    event, ``describe(how many)``, when any was new. Returns how many were new."""
+    ids = sorted(set(entry_ids))
+    present = set(session.scalars(select(TaskEvidence.ledger_entry_id).where(
+        TaskEvidence.task_id == task.id, TaskEvidence.ledger_entry_id.in_(ids))))
+    new = [i for i in ids if i not in present]
+    if new:
+        now = utcnow()
+        session.execute(insert(TaskEvidence), [{"task_id": task.id, "ledger_entry_id": i, "attached_at": now}
+                                               for i in new])
+        task.complaint_count = (task.complaint_count or 0) + len(new)
+        session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username, from_status=task.status,
+                              to_status=task.status, comment=describe(len(new)), created_at=now))
+        session.flush()
+    return len(new)
 
 
 def open_manual_task(session: Session, dept: Department, user: User) -> RootCauseTask:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import case, delete, func, insert, nulls_last, select
+from sqlalchemy import case, delete, func, nulls_last, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Department, LedgerEntry, Order, RootCauseTask, TaskEvent, TaskEvidence, User
@@ -35,7 +35,8 @@ from ..models.meta import SHOP_UTC_OFFSET, shop_time, shop_today, utcnow
 from ..models.tasks import ACTIVE_TASK_STATUSES, SEVERITIES, TASK_STATUSES
 from .ledger import TrendPoint, iso_week, trend_points, week_start
 from .notifications import queue_task_notifications
-from .rootcause import MANUAL_CAUSE_PREFIX, Cause, is_manual, open_manual_task, system_event, task_conditions
+from .rootcause import (MANUAL_CAUSE_PREFIX, Cause, attach_evidence, is_manual, open_manual_task, system_event,
+                        task_conditions)
 from .workflow_config import WorkflowConfig
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -361,23 +362,13 @@ class TaskService:
                                                         TaskEvidence.ledger_entry_id.in_(ids)))
         task.complaint_count = max(0, (task.complaint_count or 0) - len(ids))
         uid, actor = self._actor()
-        now = utcnow()
         moved = f"移出 {len(ids)} 条中差评" + (f" → 任务 #{target.id}（{dept.name}）" if target else "")
         self.session.add(TaskEvent(task_id=task.id, user_id=uid, actor=actor, from_status=task.status,
-                                   to_status=task.status, created_at=now,
-                                   comment=moved + (f"\n{comment}" if comment else "")))
+                                   to_status=task.status, comment=moved + (f"\n{comment}" if comment else "")))
         if target is not None:
-            already = set(self.session.scalars(select(TaskEvidence.ledger_entry_id).where(
-                TaskEvidence.task_id == target.id, TaskEvidence.ledger_entry_id.in_(ids))))
-            new = [i for i in ids if i not in already]
-            if new:
-                self.session.execute(insert(TaskEvidence), [
-                    {"task_id": target.id, "ledger_entry_id": i, "attached_at": now} for i in new])
-            target.complaint_count = (target.complaint_count or 0) + len(new)
-            self.session.add(TaskEvent(task_id=target.id, user_id=uid, actor=actor, from_status=target.status,
-                                       to_status=target.status, created_at=now,
-                                       comment=f"从任务 #{task.id}（{task.department.name}）移入 {len(new)} 条中差评"
-                                               + (f"\n{comment}" if comment else "")))
+            source = f"从任务 #{task.id}（{task.department.name}）"
+            attach_evidence(self.session, target, ids, self.user,
+                            lambda n: f"{source}移入 {n} 条中差评" + (f"\n{comment}" if comment else ""))
         self.session.flush()
         return len(ids), target
 

@@ -43,7 +43,6 @@ from ..models import (
     LedgerEntry,
     Review,
     RootCauseTask,
-    TaskEvent,
     TaskEvidence,
     Ticket,
     User,
@@ -55,7 +54,7 @@ from ..models.tasks import ACTIVE_TASK_STATUSES
 from ..params import YEARS, day_param
 from .ledger import search_copy_sql
 from .ledger_counts import track_ids
-from .rootcause import open_manual_task
+from .rootcause import attach_evidence, open_manual_task
 from .withdraw import withdraw_non_complaints
 
 CATEGORY_LABELS = {
@@ -757,29 +756,16 @@ class TriageService:
     def _attach(self, task: RootCauseTask, ids: list[int], user: User) -> int:
         if task.status not in ACTIVE_TASK_STATUSES:
             raise TriageError(f"任务 #{task.id} 已验证关闭，不能再关联 (task is closed)")
-        present = set(self.session.execute(
-            select(TaskEvidence.ledger_entry_id).where(TaskEvidence.task_id == task.id,
-                                                       TaskEvidence.ledger_entry_id.in_(ids))).scalars())
         # an unsure text is no complaint until a manager confirms it: it is not task evidence yet
-        existing, unsure = set(), 0
+        existing, unsure = [], 0
         for entry_id, status in self.session.execute(
                 select(LedgerEntry.id, LedgerEntry.status).where(LedgerEntry.id.in_(ids))):
             if status == "unsure":
                 unsure += 1
             else:
-                existing.add(entry_id)
+                existing.append(entry_id)
         self.skipped_unsure += unsure
-        new = sorted(existing - present)
-        if new:
-            now = utcnow()
-            self.session.execute(insert(TaskEvidence), [
-                {"task_id": task.id, "ledger_entry_id": i, "attached_at": now} for i in new])
-            task.complaint_count = (task.complaint_count or 0) + len(new)
-            self.session.add(TaskEvent(task_id=task.id, user_id=user.id, actor=user.username,
-                                       from_status=task.status, to_status=task.status,
-                                       comment=f"关联 {len(new)} 条中差评"))
-            self.session.flush()
-        return len(new)
+        return attach_evidence(self.session, task, existing, user, lambda n: f"关联 {n} 条中差评")
 
     # export for retraining
 
