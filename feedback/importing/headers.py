@@ -75,6 +75,7 @@ _CHINESE_COMMON = {
 }
 _CHINESE_REVIEWS = {
     "评价内容": "text", "初评内容": "text", "评论内容": "text", "评价": "text",
+    "评价商品": "product_name", "评价菜品": "product_name",  # 饿了么: the dish a review is about
     "评价时间": "reviewed_at", "初评时间": "reviewed_at", "评论时间": "reviewed_at",
     "追评内容": "followup_text", "追加评价": "followup_text", "追评": "followup_text",
     "追加评论": "followup_text",
@@ -126,13 +127,13 @@ FAMILY_SIGNATURES = {
     "taobao": {"子订单编号", "宝贝名称", "宝贝标题", "宝贝id", "初评等级", "初评内容", "初评时间",
                "买家会员名", "买家会员名称", "退款编号", "支付宝交易号", "是否需要退货", "退款的申请时间"},
     "jd": {"商品编号", "追加评价", "追加评价时间", "服务单号", "服务单状态", "会员级别", "晒图数"},
-    "pdd": {"描述相符", "物流服务", "服务态度", "售后编号", "拼单号"},
+    "pdd": {"描述相符", "物流服务", "服务态度", "拼单号"},  # not 售后编号: Kuaishou and others use it too
     "meituan": {"顾客昵称", "顾客类型", "顾客留言", "总体评分"},
 }
 FAMILY_PLATFORM = {"taobao": "taobao", "jd": "jd", "pdd": "pdd", "meituan": "meituan"}
 # Store (外卖/到家) columns that Meituan, Ele.me and JD Daojia exports all use: they name no
 # platform, but the "pass --platform" message can say which ones the file looks like.
-STORE_COLUMNS = {"门店名称", "门店", "门店id", "门店编号", "菜品", "菜品名称", "口味", "包装", "配送",
+STORE_COLUMNS = {"门店名称", "门店", "门店id", "门店编号", "菜品", "菜品名称", "评价菜品", "口味", "包装", "配送",
                  "口味评分", "包装评分", "配送评分", "骑手评分"}
 
 PLATFORM_ALIASES = {
@@ -381,11 +382,33 @@ def check_required(header: HeaderMap) -> None:
     if header.kind == "tickets" and header.default_ticket_type:
         claimed.add("ticket_type")  # derived per row (是否需要退货) or the same for every row
     missing = [f for f in REQUIRED[header.kind] if f not in claimed]
-    if missing:
-        need = "评价内容 (text)" if header.kind == "reviews" else "售后类型 (ticket_type)"
-        raise ImportFileError(
-            f"无法识别表头：缺少必需列 {need} / unrecognized header: no {', '.join(missing)} column. "
-            f"列 / columns ({len([c for c in header.columns if str(c or '').strip()])}): "
-            f"{describe_columns(header.columns)}. "
-            "请用 --mapping 指定列对应关系 / use --mapping to name the columns."
-        )
+    if not missing:
+        return
+    need = "评价内容 (text)" if header.kind == "reviews" else "售后类型 (ticket_type)"
+    columns = (f"列 / columns ({len([c for c in header.columns if str(c or '').strip()])}): "
+               f"{describe_columns(header.columns)}.")
+    if header.family != "mapping" and _fits(header.columns, OTHER_KIND[header.kind]):
+        raise ImportFileError(f"缺少必需列 {need}：{WRONG_COMMAND[header.kind]}. {columns}")
+    raise ImportFileError(
+        f"无法识别表头：缺少必需列 {need} / unrecognized header: no {', '.join(missing)} column. {columns} "
+        "请用 --mapping 指定列对应关系 / use --mapping to name the columns."
+    )
+
+
+OTHER_KIND = {"reviews": "tickets", "tickets": "reviews"}
+# A file given to the wrong command: what the other one's header recognition says it is.
+WRONG_COMMAND = {
+    "tickets": "这像是评价导出，请用 feedback import reviews / this looks like a review export: "
+               "use `feedback import reviews`",
+    "reviews": "这像是售后（退款/退货/投诉）导出，请用 feedback import tickets / this looks like an after-sales "
+               "(refund, return or complaint) export: use `feedback import tickets`",
+}
+
+
+def _fits(columns: list[str], kind: str) -> bool:
+    """The header has every column ``kind`` requires."""
+    header = match_header(columns, kind)
+    claimed = set(header.fields.values())
+    if kind == "tickets" and header.default_ticket_type:
+        claimed.add("ticket_type")
+    return all(f in claimed for f in REQUIRED[kind])

@@ -6,8 +6,9 @@ sub-order; ``o:<order id>|<SKU or product name>`` for a review without either, a
 Meituan and Ele.me export them: one review per order and product, whatever the buyer edits
 later or the platform masks), else ``h:<sha256 of the normalized identifying content>``. The
 follow-up (追评) is not part of the identity, so a later export with a new 追评 updates the same
-review. Reviews stored before the order key existed were keyed by content hash: ``legacy_key``
-carries that key so the importer finds them (and re-keys them) instead of adding a second copy.
+review. Reviews stored before the order key existed were keyed by content hash, and reviews whose
+dish column (评价商品) was not read yet by their order alone: ``legacy_keys`` carries those keys so
+the importer finds them (and re-keys them) instead of adding a second copy.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ TICKET_MUTABLE = ("ticket_type", "reason", "text", "amount", "status", "buyer_ni
 MUTABLE = {"reviews": REVIEW_MUTABLE, "tickets": TICKET_MUTABLE}
 
 _DATETIME_FIELDS = ("reviewed_at", "followup_at", "paid_at", "shipped_at", "signed_at", "opened_at", "closed_at")
+_EVENT_FIELDS = ("reviewed_at", "followup_at", "opened_at", "closed_at")  # the review's or ticket's own dates
 _DATE_FIELDS = ("production_date", "expiry_date")
 _TEXT_FIELDS = ("text", "followup_text", "reason", "buyer_nick", "product_name", "shop", "status")
 _WS = re.compile(r"\s+")
@@ -108,6 +110,11 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
                 rec[name] = parser(get[name])
             except ValueError as exc:
                 errors.append(f"{name}: {exc}")
+    for name in _EVENT_FIELDS:
+        try:
+            V.check_event_date(rec[name])
+        except ValueError as exc:
+            errors.append(f"{name}: {exc}")
 
     # platform
     if platform_override:
@@ -144,6 +151,10 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         except ValueError as exc:
             errors.append(str(exc))
             rec["rating_stars"] = rec["rating_level"] = None
+        fraction = V.star_fraction(get.get("rating")) if rec["rating_stars"] is not None else None
+        if fraction is not None:  # 4.5 read as 4: the batch says so, and raw keeps the value as exported
+            rec["rating_fraction"] = fraction
+            raw[header.columns[_index_of(header, "rating")]] = _jsonable(get["rating"])
         text = V.clean_text(get.get("text"))
         if text is not None and V.is_placeholder_text(text):  # 此用户没有填写评价。
             raw[header.columns[_index_of(header, "text")] if "text" in header.fields.values() else "text"] = text
@@ -186,8 +197,37 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     rec["raw"] = raw
     rec["dedupe_key"] = dedupe_key(kind, rec)
     if rec["dedupe_key"].startswith("o:"):  # as stored before: the text as given, placeholder or not
-        rec["legacy_key"] = content_key(kind, {**rec, "text": V.clean_text(get.get("text"))})
+        rec["legacy_keys"] = (content_key(kind, {**rec, "text": V.clean_text(get.get("text"))}),)
+        if not rec["sku"] and rec["product_name"]:  # 评价商品 was not read as the dish before: keyed by order alone
+            rec["legacy_keys"] += (f"o:{rec['order_id']}|",)
     return rec
+
+
+# What a row says, for telling a repeated row of one file from a conflicting one.
+_STATED = {
+    "reviews": ("rating_stars", "rating_level", "text", "followup_text", "followup_at", "image_count", "buyer_nick",
+                "buyer_tier", "reviewed_at", "order_id", "sku", "shop", "product_name"),
+    "tickets": ("ticket_type", "reason", "text", "amount", "status", "buyer_nick", "opened_at", "closed_at",
+                "order_id", "sku", "shop", "product_name"),
+}
+
+
+def same_content(kind: str, first: dict, later: dict) -> bool:
+    """Two records with one key say the same (blank and 0 images alike, texts up to whitespace)."""
+    for name in _STATED[kind]:
+        a, b = first.get(name), later.get(name)
+        if name == "image_count":
+            a, b = a or 0, b or 0
+        elif isinstance(a, str) or isinstance(b, str):
+            a, b = normalized_text(a), normalized_text(b)
+        if a != b:
+            return False
+    return True
+
+
+def same_key_reason(first_row: int, key: str) -> str:
+    return (f"与第 {first_row} 行的记录键相同但内容不同，已保留第 {first_row} 行 / same record key as row {first_row} "
+            f"({key[:60]}) with different content: row {first_row} was kept")
 
 
 def _ticket_type(header: HeaderMap, get: dict, cells: list) -> str:

@@ -59,12 +59,18 @@ def _platform_from_title(header: HeaderMap, title_rows: list[RawRow]) -> None:
 
 # A summary line some exports end with: 合计：共 27 条评价, 总计 27 条, 共 27 条记录.
 _FOOTER_RE = re.compile(r"^\s*(?:合计|总计|小计|共计|汇总|统计|total\b)|^\s*共\s*\d+\s*(?:条|行|笔|个)", re.I)
+# The remarks under it: 备注：…, 注：仅导出近 90 天内的评价, 导出时间：…, 制表人：… (a colon after the word).
+_FOOTER_NOTE_RE = re.compile(
+    r"^[\s*※#]*(?:备注|注|注意|说明|提示|温馨提示|数据说明|数据来源|导出时间|导出日期|导出人|制表人|制表时间|制表日期|"
+    r"打印时间|打印人|生成时间|统计时间|统计周期|查询时间|审核人|note|exported(?:\s+at)?)\s*[:：]", re.I)
 
 
 def drop_footer(header: HeaderMap, data_rows: list[RawRow]) -> list[str]:
-    """Remove summary lines at the end of the table: at most two cells filled, the first reading
-    合计/总计/共 N 条 (and, with a second cell, not in the text column: a last review that begins
-    with 合计 and has a rating is a review). Returns the notes that say so."""
+    """Remove the lines at the end of the table that are no rows: summary lines (合计/总计/共 N 条)
+    and the remarks under them (备注：/注：/导出时间：/制表人：…). Such a line has at most two cells
+    filled, the first one reading so; a value in the text or an id column besides it makes the line
+    a row (a last review that begins with 合计 and has a rating is a review). Returns the notes."""
+    own = {i for i, name in header.fields.items() if name in ("text", "external_id", "sub_order_id", "order_id")}
     text_column = next((i for i, name in header.fields.items() if name == "text"), None)
     notes = []
     while data_rows:
@@ -72,14 +78,28 @@ def drop_footer(header: HeaderMap, data_rows: list[RawRow]) -> list[str]:
         if row.cells is None or row.error:
             break
         filled_at = [i for i, c in enumerate(row.cells) if filled(c)]
-        first = row.cells[filled_at[0]] if filled_at else None
-        if (not filled_at or len(filled_at) > 2 or not isinstance(first, str) or not _FOOTER_RE.match(first)
-                or (len(filled_at) == 2 and filled_at[0] == text_column)):
+        kind = _footer_kind(row.cells[filled_at[0]]) if filled_at else None
+        second = filled_at[1] if len(filled_at) == 2 else None
+        if (kind is None or len(filled_at) > 2
+                or (second is not None and (filled_at[0] == text_column
+                                            or (second in own and _footer_kind(row.cells[second]) is None)))):
             break
         data_rows.pop()
         line = " ".join(str(row.cells[i]).strip() for i in filled_at)[:60]
-        notes.insert(0, f"第 {row.number} 行是合计行，已跳过 / row {row.number} is a summary line, skipped: {line}")
+        zh, en = _FOOTER_NAMES[kind]
+        notes.insert(0, f"第 {row.number} 行是{zh}，已跳过 / row {row.number} is {en}, skipped: {line}")
     return notes
+
+
+_FOOTER_NAMES = {"summary": ("合计行", "a summary line"), "remark": ("表尾备注", "a footer note (a summary line)")}
+
+
+def _footer_kind(cell) -> str | None:
+    if not isinstance(cell, str):
+        return None
+    if _FOOTER_RE.match(cell):
+        return "summary"
+    return "remark" if _FOOTER_NOTE_RE.match(cell) else None
 
 
 def dedupe_names(columns: list[str]) -> None:

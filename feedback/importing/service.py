@@ -30,8 +30,10 @@ from ..services.ledger import refresh_search_text
 from ..services.outbox import request_classification
 from .errors import ImportFileError
 from .headers import PLATFORM_LABELS, load_mapping, normalize_platform, platform_choices
+from .platform_evidence import SIBLINGS, order_number_platform, settle_sibling, tmall_hint
 from .readers import Table, read_file, read_records
-from .records import MUTABLE, RowError, build_record, content_hash, normalized_text, raw_json
+from .records import (MUTABLE, RowError, build_record, content_hash, normalized_text, raw_json, same_content,
+                      same_key_reason)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,11 @@ def check_file_platform(table: Table, platform: str | None) -> None:
         return
     if "platform" in header.fields.values():
         return
+    if order_number_platform(table) == "pdd":
+        header.platform = "pdd"
+        table.notes.append("平台取自订单号的格式（拼多多的订单号形如 261103-…）/ platform taken from the order "
+                           "number format (Pinduoduo's look like 261103-…): pdd")
+        return
     hint = ""
     if header.store_columns:
         hint = ("表头像门店（外卖/到家）导出，美团、饿了么、京东到家都用这些列 / the header looks like a store "
@@ -146,7 +153,7 @@ def import_items(session: Session, kind: str, items: list, *, platform: str | No
     _check_kind(kind)
     table = read_records(items, kind, platform=check_platform(platform))
     return import_table(session, table, kind, platform=None, filename=None, created_by=created_by,
-                        source="api", keep_rejected=False)
+                        source="api", keep_rejected=False, reject_repeats=False)
 
 
 def run_import(session_factory, fn, attempts: int = 3):
@@ -192,24 +199,25 @@ def _check_kind(kind: str) -> None:
 # -- the one path -----------------------------------------------------------------------------
 
 def import_table(session: Session, table: Table, kind: str, *, platform: str | None, filename: str | None,
-                 created_by: str | None = None, source: str = "file", keep_rejected: bool = True) -> ImportResult:
+                 created_by: str | None = None, source: str = "file", keep_rejected: bool = True,
+                 reject_repeats: bool = True) -> ImportResult:
+    """``reject_repeats``: a row repeating an earlier row's key with other content is rejected (a
+    file); without it the later one is merged into the first (an API body, sent again as it was)."""
     header = table.header
     default_platform = normalize_platform(table.platform) if table.platform else header.platform
     result = ImportResult(kind=kind, filename=filename, file_format=table.file_format, encoding=table.encoding,
                           header_family=header.family, platform=platform or default_platform,
                           total_rows=len(table.rows), notes=list(table.notes))
-    accepted: list[tuple[int, dict]] = []
-    rejected: list[tuple[int, str, str]] = []
-    for row in table.rows:
-        if row.error:
-            rejected.append((row.number, raw_json(header, row.cells, row.raw_text), row.error))
-            continue
-        try:
-            accepted.append((row.number, build_record(kind, header, row.cells, platform_override=platform,
-                                                      platform_default=default_platform)))
-        except RowError as exc:
-            rejected.append((row.number, raw_json(header, row.cells), "；".join(exc.reasons)))
+    accepted, rejected = _build_rows(table, kind, platform, default_platform, reject_repeats)
     result.rejected = len(rejected)
+    records = [rec for _, rec in accepted]
+    result.notes += _fraction_notes(records)
+    # Taobao and Tmall share a header: a header-read platform yields to where the records are stored
+    header_decides = (platform is None and table.platform is None and header.family != "mapping"
+                      and "platform" not in header.fields.values())
+    if header_decides and result.platform in SIBLINGS and records:
+        result.platform, moved = settle_sibling(session, kind, records, result.platform)
+        result.notes += [moved] if moved else []
     errors_by_row = {number: reason for number, _, reason in rejected}
 
     if not accepted and not keep_rejected:
@@ -223,8 +231,9 @@ def import_table(session: Session, table: Table, kind: str, *, platform: str | N
     session.add(batch)
     session.flush()
     result.import_batch_id = batch.id
+    hint = tmall_hint(records, batch.id) if header_decides and result.platform == "taobao" else None
+    result.notes += [hint] if hint else []
 
-    records = [rec for _, rec in accepted]
     shop_ids = _store_shops(session, records, now)
     product_ids = _store_products(session, records, now)
     batch_ids = _store_batches(session, records, product_ids, now)
@@ -275,6 +284,46 @@ def import_table(session: Session, table: Table, kind: str, *, platform: str | N
             request_classification(session, ticket_ids=changed)
     session.flush()
     return result
+
+
+def _fraction_notes(records: list[dict]) -> list[str]:
+    """Ratings like 4.5 are read as whole stars: the batch says how many and how."""
+    read = {}
+    for rec in records:
+        if rec.get("rating_fraction") is not None:
+            pair = (rec["rating_fraction"], rec["rating_stars"])
+            read[pair] = read.get(pair, 0) + 1
+    if not read:
+        return []
+    shown = ", ".join(f"{value:g} → {stars} (×{n})" for (value, stars), n in sorted(read.items()))
+    total = sum(read.values())
+    were = "ratings were" if total > 1 else "rating was"
+    return [f"{total} 条评分带小数，按最接近的整星读取，半星向下取整，原值留在 raw / {total} {were} fractional: "
+            f"read as the nearest whole star, a half star rounded down, the value as exported kept in raw: {shown}"]
+
+
+def _build_rows(table: Table, kind: str, platform: str | None, default_platform: str | None,
+                reject_repeats: bool) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
+    """(row number, record) for the good rows, (row number, raw JSON, reason) for the bad ones."""
+    header = table.header
+    accepted: list[tuple[int, dict]] = []
+    rejected: list[tuple[int, str, str]] = []
+    first_of_key: dict[tuple, tuple[int, dict]] = {}
+    for row in table.rows:
+        if row.error:
+            rejected.append((row.number, raw_json(header, row.cells, row.raw_text), row.error))
+            continue
+        try:
+            rec = build_record(kind, header, row.cells, platform_override=platform, platform_default=default_platform)
+        except RowError as exc:
+            rejected.append((row.number, raw_json(header, row.cells), "；".join(exc.reasons)))
+            continue
+        first = first_of_key.setdefault((rec["platform"], rec["dedupe_key"]), (row.number, rec))
+        if reject_repeats and first[1] is not rec and not same_content(kind, first[1], rec):
+            rejected.append((row.number, raw_json(header, row.cells), same_key_reason(first[0], rec["dedupe_key"])))
+            continue
+        accepted.append((row.number, rec))
+    return accepted, rejected
 
 
 # -- the related rows: shops, products, batches, orders (created or filled in, never overwritten) --
@@ -417,11 +466,11 @@ def _store_main(session, kind, rows, batch_id):
     # Collapse repeats inside the file: later rows merge into the first.
     by_key: dict[tuple, dict] = {}
     first_row: dict[tuple, int] = {}
-    legacy: dict[tuple, tuple] = {}  # key -> the content-hash key the same review was stored under before
+    legacy: dict[tuple, list] = {}  # key -> the keys the same review may be stored under from before
     for number, rec, row in rows:
         key = (row["platform"], row["dedupe_key"])
-        if rec.get("legacy_key"):
-            legacy.setdefault(key, (row["platform"], rec["legacy_key"]))
+        if rec.get("legacy_keys"):
+            legacy.setdefault(key, [(row["platform"], k) for k in rec["legacy_keys"]])
         if key not in by_key:
             by_key[key] = dict(row)
             first_row[key] = number
@@ -486,16 +535,17 @@ def _store_main(session, kind, rows, batch_id):
 def _find_legacy(session, table, keys: list, legacy: dict, cols, existing: dict) -> set:
     """Reviews stored before they were keyed by order and product were keyed by a content hash
     (which held the nickname, rating and text: a re-export with a masked nickname or an edited
-    review hashed anew). Those found under their old key join ``existing`` as the row to update,
-    and are re-keyed; returns the keys that were found so."""
+    review hashed anew), or by their order alone when the dish column was not read yet. Those found
+    under an old key join ``existing`` as the row to update, and are re-keyed; returns the keys
+    that were found so."""
     if not keys:
         return set()
-    found = _fetch(session, table, ("platform", "dedupe_key"), sorted({legacy[k] for k in keys}), cols)
+    found = _fetch(session, table, ("platform", "dedupe_key"), sorted({old for k in keys for old in legacy[k]}), cols)
     taken = {row["id"] for row in existing.values()}
     rekeyed = set()
     for key in keys:
-        row = found.get(legacy[key])
-        if row is not None and row["id"] not in taken:
+        row = next((found[old] for old in legacy[key] if old in found and found[old]["id"] not in taken), None)
+        if row is not None:
             existing[key] = row
             taken.add(row["id"])
             rekeyed.add(key)

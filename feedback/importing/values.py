@@ -154,6 +154,9 @@ def parse_datetime(value) -> dt.datetime | None:
         return _naive_china(value)
     if isinstance(value, dt.date):
         return _naive_china(dt.datetime(value.year, value.month, value.day))
+    if isinstance(value, dt.time):  # openpyxl's reading of a date cell holding 0 (Excel shows 1900-01-00)
+        raise ValueError(f"{IMPLAUSIBLE}: 只有时间没有日期（Excel 日期序号 0）/ a time without a date "
+                         f"(Excel date serial 0): {value.isoformat()}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_excel_serial(value, value)
     if isinstance(value, str) and value.isascii() and len(value) >= 10 and value[4] == "-":
@@ -192,6 +195,23 @@ def parse_date(value) -> dt.date | None:
 
 #: Dates outside these years are typos or placeholders (0001-01-01, 9999-12-31), not events.
 YEAR_RANGE = (1900, 2100)
+#: A review or ticket happened in this window: from 2000 (no shop exported one before; 1900-01-01
+#: is an Excel cell holding 1) up to a day after now in shop time (a clock or time-zone slip).
+EARLIEST_EVENT = dt.datetime(2000, 1, 1)
+FUTURE_SLACK = dt.timedelta(days=1)
+IMPLAUSIBLE = "日期不合理 / implausible date"
+
+
+def check_event_date(value: dt.datetime | None) -> dt.datetime | None:
+    """A review's or ticket's own date (not an order fact like an expiry date) must be plausible."""
+    if value is None:
+        return None
+    shown = value.isoformat(sep=" ")[:19]
+    if value < EARLIEST_EVENT:
+        raise ValueError(f"{IMPLAUSIBLE}: {shown} ({EARLIEST_EVENT:%Y-%m-%d} 之前 / before {EARLIEST_EVENT:%Y-%m-%d})")
+    if value > dt.datetime.now(CHINA_TZ).replace(tzinfo=None) + FUTURE_SLACK:
+        raise ValueError(f"{IMPLAUSIBLE}: {shown} (在将来 / in the future)")
+    return value
 
 
 def _naive_china(value: dt.datetime) -> dt.datetime:
@@ -205,6 +225,9 @@ def _naive_china(value: dt.datetime) -> dt.datetime:
 
 def _from_excel_serial(number, shown) -> dt.datetime:
     low, high = EXCEL_SERIAL_RANGE
+    if not isinstance(shown, str) and 0 <= number < low:  # a spreadsheet date cell of 1900-1954
+        raise ValueError(f"{IMPLAUSIBLE}: Excel 日期序号 {format_scalar(number)} / Excel date serial "
+                         f"{format_scalar(number)} ({EARLIEST_EVENT:%Y-%m-%d} 之前 / before {EARLIEST_EVENT:%Y-%m-%d})")
     if not low <= number <= high:  # NaN and huge integers included
         raise ValueError(f"无法识别的日期 / unparseable date: {shown}")
     return (EXCEL_EPOCH + dt.timedelta(days=number)).replace(microsecond=0)
@@ -234,10 +257,24 @@ def parse_stars(value) -> int | None:
     if not math.isfinite(number):
         raise ValueError(f"评分须为 1-5 星 / rating must be 1-5 stars: {value}")
     if not number.is_integer() and number <= 5:
-        number = float(round(number + 1e-9))  # 4.5 -> 5 (half up)
+        number = float(math.ceil(number - 0.5))  # the nearest star, a half one down: 2.5 stays a 差评-level 2
     if not 1 <= number <= 5:
         raise ValueError(f"评分须为 1-5 星 / rating must be 1-5 stars: {value}")
     return int(number)
+
+
+def star_fraction(value) -> float | None:
+    """The number in a rating cell when it is not a whole star (4.5, '2.5星'), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, str):
+        m = _STARS_RE.match(nfkc(value))
+        number = float(m.group(1)) if m else None
+    else:
+        return None
+    return number if number is not None and math.isfinite(number) and not number.is_integer() else None
 
 
 def parse_level(value) -> str | None:

@@ -175,6 +175,42 @@ def test_a_title_line_and_a_footer():
     assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 1
 
 
+def test_remarks_under_the_total_are_footer_lines_too():
+    data = ("订单号,评价内容,评分\n1,好吃,5\n合计：共 1 条评价\n备注：1-2 星为差评\n"
+            "导出时间：2026-11-21 09:00,制表人：张三\n注：仅导出近 90 天内的评价\n").encode()
+    table = read_bytes(data, "reviews", filename="x.csv")
+    assert [r.cells[0] for r in table.rows] == ["1"]
+    assert [n.split(" ")[1] for n in table.notes] == ["3", "4", "5", "6"]
+    assert all("summary line" in n and "skipped" in n for n in table.notes)
+    # a remark with no total above it, after a blank line (Ele.me), is one too
+    data = "订单号,评价内容,评分\n1,好吃,5\n,,\n注：用户名已做隐私处理。\n".encode()
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 1
+    # only at the end, and a line with a value in the text or an id column is a row
+    data = "订单号,评价内容,评分\n备注：鸭脖,太咸,2\n1,好吃,5\n".encode()
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 2
+    data = "订单号,评价内容,评分\n1,好吃,5\n注：鸭脖,发臭了\n".encode()
+    assert len(read_bytes(data, "reviews", filename="x.csv").rows) == 2
+
+
+def test_a_file_for_the_other_command_names_that_command():
+    reviews = "订单编号,子订单编号,宝贝名称,初评等级,评价内容,评价时间\n1,1-1,粽子,差评,馊了,2026-11-05\n".encode()
+    with pytest.raises(ImportFileError) as info:
+        read_bytes(reviews, "tickets", filename="x.csv")
+    assert "feedback import reviews" in str(info.value) and "--mapping" not in str(info.value)
+    refunds = "退款编号,订单编号,退款原因,退款说明,退款金额,退款状态\nR1,1,质量问题,馊了,9.9,退款成功\n".encode()
+    with pytest.raises(ImportFileError) as info:
+        read_bytes(refunds, "reviews", filename="x.csv")
+    assert "feedback import tickets" in str(info.value) and "--mapping" not in str(info.value)
+
+
+def test_a_generic_after_sales_column_names_no_platform_and_eleme_dish_columns_are_read():
+    header = match_header(["售后编号", "订单编号", "商品ID", "售后类型", "售后原因", "申请时间"], "tickets")
+    assert header.platform is None and header.family == "chinese"
+    assert match_header(["售后编号", "订单编号", "描述相符", "售后类型"], "tickets").platform == "pdd"
+    for name in ("评价商品", "评价菜品"):
+        assert "product_name" in match_header(["订单编号", name, "评价内容"], "reviews").fields.values()
+
+
 def test_canonical_english_header():
     result = match_header(["platform", "review_id", "order_id", "sku", "rating", "text", "reviewed_at", "foo"], "reviews")
     assert result.family == "canonical"

@@ -46,7 +46,8 @@ def test_bad_dates_say_why(text):
 
 
 @pytest.mark.parametrize("value, stars", [
-    ("5", 5), (5, 5), ("5星", 5), ("五星", 5), ("★★★★☆", 4), ("４", 4), ("3分", 3), ("4.5", 5), (1.0, 1),
+    ("5", 5), (5, 5), ("5星", 5), ("五星", 5), ("★★★★☆", 4), ("４", 4), ("3分", 3), (1.0, 1),
+    ("4.5", 4), (2.5, 2), ("2.5星", 2), (4.6, 5), ("4.4", 4),  # the nearest star, a half one down
 ])
 def test_stars(value, stars):
     assert V.parse_stars(value) == stars
@@ -179,3 +180,24 @@ def test_return_flags_and_stars_with_a_counter_word():
 ])
 def test_placeholder_texts(text, placeholder):
     assert V.is_placeholder_text(text) is placeholder
+
+
+def test_fractional_ratings_are_told_apart_from_whole_ones():
+    assert [V.star_fraction(v) for v in (4.5, "2.5星", "４．５", 4.0, "4", 5, "★★★★☆", None, True, "很好")] == [
+        4.5, 2.5, 4.5, None, None, None, None, None, None, None]
+
+
+def test_event_dates_in_the_future_or_before_2000_are_implausible():
+    now = dt.datetime.now(V.CHINA_TZ).replace(tzinfo=None)
+    assert V.check_event_date(now + dt.timedelta(hours=20)) is not None  # a clock or time-zone slip
+    assert V.check_event_date(dt.datetime(2000, 1, 1)) == dt.datetime(2000, 1, 1)
+    for value, why in ((now + dt.timedelta(days=2), "in the future"), (dt.datetime(1999, 12, 31), "before 2000"),
+                       (dt.datetime(1900, 1, 1), "before 2000")):
+        with pytest.raises(ValueError, match=f"日期不合理 / implausible date: .*{why}"):
+            V.check_event_date(value)
+
+
+@pytest.mark.parametrize("cell", [dt.time(0, 0), 0, 1, 59.0])
+def test_an_excel_date_cell_of_0_or_1_is_an_implausible_date(cell):
+    with pytest.raises(ValueError, match="implausible date: .*Excel date serial"):
+        V.parse_datetime(cell)
