@@ -20,7 +20,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.07"
+LEXICON_VERSION = "lexicon-2026.12.07b"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -151,13 +151,17 @@ FOOD_SAFETY_RES = [
     # or second piece eaten was rotten, a rotten smell when eaten, a cooked dish or rice that
     # "has a smell now", sour porridge, rancid oil, pesticide or dye, a cobweb (the objects they
     # found in food — 瓜子壳, 碎片, 清洁球, 瘤子 … — are in the list above)
-    re.compile(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三]个[^。！？!?]{0,10}?" + _NOT_DENIED +
+    re.compile(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三几]个[^。！？!?]{0,10}?" + _NOT_DENIED +
                r"(?<![压碰磕摔])(烂|坏)"),
     re.compile(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
     re.compile(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
-    re.compile(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
+    re.compile(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕|(?<![腐乳])豆腐(?!乳)|鸡汤|骨头汤|排骨汤|肉汤|鱼汤|鸭汤|饺子|包子|馒头)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
                r"|(粥|豆浆|米饭|豆腐脑|豆花)[^。！？!?]{0,8}酸酸的"),
     re.compile(r"坏油|哈喇味"),
+    # from round 8 (3,977 real negative reviews): rotten ones found by eating them
+    # ("吃下去5个都是烂心", "这会儿吃个烂的")
+    re.compile(r"吃下去[^。！？!?]{0,8}?" + _NOT_DENIED + r"(?<![压碰磕摔])(烂|坏)"),
+    re.compile(r"吃了?个(烂|坏)的"),
     re.compile(r"(浓|满嘴|一股|有股|严重的)[^,.!?，。！？]{0,2}药(水)?味|打(了)?色素"),
     re.compile(r"蜘蛛网|蜘蛛丝"),
     # session 11, from a blind probe of food-safety reports in the buyer's own words: trips to the

@@ -526,3 +526,25 @@ def test_new_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
 ])
 def test_session_12_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "一箱橙子，吃下去三个都是坏的",
+    "刚才吃了个烂的，嘴里一股怪味",
+    "吃第几个了，又是一个烂的",
+    "鸡汤是酸的，肯定是隔夜的",
+    "家常豆腐里的豆腐有点酸了",
+    "饺子馅发酸，饺子是酸的",
+])
+def test_round_8_rotten_found_by_eating_and_sour_dishes(lexicon_clf, text):
+    assert lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "吃下去很舒服，一点都没坏",                     # denied
+    "吃下去的时候发现是压坏的，外皮破了",            # transport damage
+    "腐乳豆腐是酸的，本来就这个味",                  # fermented tofu
+    "酸菜鱼汤是酸辣口的，很开胃",
+])
+def test_round_8_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text
