@@ -136,19 +136,22 @@ def test_login_next_returns_to_the_page(testapp, dbsession):
     assert form.submit(status=303).location.endswith("/ledger")
 
 
-def test_auth_ticket_expires(app_settings, dbsession):
+def test_auth_ticket_expires(app_settings, dbsession, monkeypatch):
     import time
 
     import webtest
 
     from feedback import main
 
-    app = webtest.TestApp(main({}, **{**app_settings, "feedback.session_timeout": "1"}),
+    app = webtest.TestApp(main({}, **{**app_settings, "feedback.session_timeout": "60"}),
                           extra_environ={"app.dbsession": dbsession, "HTTP_HOST": "localhost"})
     manager = wf.user(dbsession, "manager")
     wf.login(app, manager.username)
     app.get("/triage", status=200)
-    time.sleep(2.2)
+    # the clock moves past the timeout (a real sleep raced a slow CI machine: a 1 s timeout could
+    # lapse between the login form and its POST)
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
     assert "/login" in app.get("/triage", status=303).location
 
 
