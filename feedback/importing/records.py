@@ -203,13 +203,11 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
     return rec
 
 
-# What a row says, for telling a repeated row of one file from a conflicting one.
-_STATED = {
-    "reviews": ("rating_stars", "rating_level", "text", "followup_text", "followup_at", "image_count", "buyer_nick",
-                "buyer_tier", "reviewed_at", "order_id", "sku", "shop", "product_name"),
-    "tickets": ("ticket_type", "reason", "text", "amount", "status", "buyer_nick", "opened_at", "closed_at",
-                "order_id", "sku", "shop", "product_name"),
-}
+# What a row says, for telling a repeated row of one file from a conflicting one: the mutable
+# fields, with the record's own order id, shop and product name in place of the stored rows' ids.
+_STORED_IDS = ("platform_order_id", "shop_id", "order_id", "product_id")
+_STATED = {kind: tuple(f for f in fields if f not in _STORED_IDS) + ("order_id", "shop", "product_name")
+           for kind, fields in MUTABLE.items()}
 
 
 def same_content(kind: str, first: dict, later: dict) -> bool:
