@@ -15,10 +15,21 @@ from . import AppContext, cli, pass_app
 DEFAULT_INI = Path(__file__).resolve().parents[2] / "development.ini"
 
 
+# The migrations this code needs: an ini copied elsewhere (/etc/feedback/production.ini) keeps
+# `script_location = %(here)s/alembic`, which then names a directory that does not exist.
+MIGRATIONS = DEFAULT_INI.parent / "alembic"
+
+
 def alembic_config(app: AppContext) -> Config:
     app.settings  # fail early, with a clear message, on a missing ini
     cfg = Config(app.config_path)
     cfg.attributes["skip_logging"] = True
+    try:
+        location = cfg.get_main_option("script_location")
+    except Exception:  # noqa: BLE001 - no [alembic] section: the checkout's migrations
+        location = None
+    if not location or not (Path(location) / "env.py").is_file():
+        cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 

@@ -55,7 +55,8 @@ def _run(app: AppContext, kind: str, path: str, platform, mapping, as_json: bool
     for item in summary["rejected_rows"][:10]:
         click.echo(f"  第 {item['row']} 行 / row {item['row']}: {item['reason']}")
     if result.rejected > 10:
-        click.echo(f"  …共 {result.rejected} 行被拒绝，详见导入批次 / see the import batch for all rejected rows")
+        click.echo(f"  …共 {result.rejected} 行被拒绝 / {result.rejected} rows rejected in all: "
+                   f"feedback import rejected {result.import_batch_id} --out FILE.csv")
     if all_rejected:
         raise click.ClickException(NOTHING_IMPORTED)
 
@@ -117,6 +118,40 @@ def batches_cmd(app, limit, as_json):
                 click.echo(f"#{b.id}  {shop_time(b.created_at)}  {b.kind:<7} {b.platform or '按行':<8} "
                            f"表头 {b.header_family or '-':<9} 新增 {b.inserted} 更新 {b.updated} 重复 {b.duplicates} "
                            f"拒绝 {b.rejected}  {b.filename or b.source}")
+
+
+@import_group.command("rejected")
+@click.argument("batch_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+              help="写入 CSV（UTF-8，Excel 可打开），改好后可再导入 / write a CSV (UTF-8 with BOM) to fix "
+                   "and import again")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / print JSON Lines")
+@pass_app
+def rejected_cmd(app, batch_id, out, as_json):
+    """被拒绝的行 / the rows import batch BATCH_ID could not store: row number, reason, the cells as read."""
+    from ..importing import ImportFileError
+    from ..importing.rejected import rejected_rows, write_rejected_csv
+
+    with app.session() as session:
+        try:
+            batch, rows = rejected_rows(session, batch_id)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from None
+    if out:
+        try:
+            n = write_rejected_csv(rows, out)
+        except OSError as exc:
+            raise click.ClickException(f"无法写入 / cannot write {out}: {exc.strerror or exc}") from None
+        click.echo(f"{out}: {n} 行 / rows (import batch #{batch.id}, {batch.filename or batch.source})", err=as_json)
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+    elif not out:
+        if not rows:
+            click.echo(f"导入批次 #{batch.id} 没有被拒绝的行 / import batch #{batch.id} rejected no row")
+        for r in rows:
+            cells = "  ".join(f"{k}={v}" for k, v in r["raw"].items() if v not in (None, ""))
+            click.echo(f"第 {r['row']} 行 / row {r['row']}: {r['reason']}\n    {cells[:300]}")
 
 
 @import_group.command("reassign")

@@ -126,7 +126,9 @@ RETURN_FLAG_COLUMNS = {"是否需要退货", "是否退货", "需要退货"}
 FAMILY_SIGNATURES = {
     "taobao": {"子订单编号", "宝贝名称", "宝贝标题", "宝贝id", "初评等级", "初评内容", "初评时间",
                "买家会员名", "买家会员名称", "退款编号", "支付宝交易号", "是否需要退货", "退款的申请时间"},
-    "jd": {"商品编号", "追加评价", "追加评价时间", "服务单号", "服务单状态", "会员级别", "晒图数"},
+    # not 服务单号 alone: Vipshop, Suning and store platforms number after-sales that way too; JD's
+    # own after-sales export also has 服务单状态 and 商品编号
+    "jd": {"商品编号", "追加评价", "追加评价时间", "服务单状态", "会员级别", "晒图数"},
     "pdd": {"描述相符", "物流服务", "服务态度", "拼单号"},  # not 售后编号: Kuaishou and others use it too
     "meituan": {"顾客昵称", "顾客类型", "顾客留言", "总体评分"},
 }

@@ -30,3 +30,24 @@ def test_mistakes_get_one_clear_line(fresh_db_url, tmp_path, args, code, message
 def test_a_database_that_cannot_be_used_is_named(url, message):
     proc = feedback(url, "export", "jobs")
     assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_ini_copied_elsewhere_still_finds_the_migrations(tmp_path):
+    """`script_location = %(here)s/alembic` names a directory that is not beside a copied ini."""
+    import os
+    import subprocess
+    import sys
+
+    from .test_import_cli import REPO
+
+    ini = tmp_path / "etc" / "production.ini"
+    ini.parent.mkdir()
+    ini.write_text((REPO / "development.ini").read_text(encoding="utf-8"), encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'copied.sqlite'}"
+    env = dict(os.environ, FEEDBACK_DB_URL=db_url)
+    run = [sys.executable, "-m", "feedback.cli", "--config", str(ini)]
+    up = subprocess.run([*run, "db", "upgrade"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert up.returncode == 0, up.stderr
+    listed = subprocess.run([*run, "import", "batches"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            timeout=120)
+    assert listed.returncode == 0, listed.stderr

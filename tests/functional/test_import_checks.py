@@ -220,6 +220,20 @@ def test_a_generic_after_sales_column_does_not_pin_pinduoduo(dbsession, tmp_path
     assert any("order number format" in n for n in result.notes)
 
 
+def test_a_service_order_number_alone_does_not_pin_jd(dbsession, tmp_path):
+    """服务单号 is JD's word, and others' too; JD's export also has 服务单状态 / 商品编号, which still tell it."""
+    other = write(tmp_path / "svc.csv", csv_bytes(
+        ["服务单号", "订单编号", "商品名称", "售后类型", "问题描述", "退款金额", "申请时间"],
+        [["FW2611200007", "2611200011223344", "五常大米 5kg", "退货", "米里有虫", "59.00", "2026-11-20 09:00"]]))
+    with pytest.raises(ImportFileError, match="pass --platform"):
+        import_file(dbsession, other, "tickets")
+    assert count(dbsession, Ticket) == 0
+    jd = write(tmp_path / "jd.csv", csv_bytes(
+        ["服务单号", "订单号", "商品编号", "商品名称", "服务类型", "问题描述", "申请时间", "服务单状态"],
+        [["1800000001", "290000000001", "100012345678", "五常大米 5kg", "退货", "米里有虫", "2026-11-20 09:00", "审核中"]]))
+    assert import_file(dbsession, jd, "tickets").platform == "jd"
+
+
 TMALL = ["评价时间", "评价内容", "订单编号", "子订单编号", "宝贝名称", "商家编码", "初评等级", "店铺名称"]
 
 

@@ -158,3 +158,42 @@ def test_a_file_where_every_row_is_rejected_exits_1_and_keeps_the_rows(fresh_db_
     from feedback.models import RejectedRow
     assert scalar(fresh_db_url, select(func.count()).select_from(RejectedRow)) == 3
     assert feedback(fresh_db_url, "import", "reviews", str(path), "--json").returncode == 1
+
+
+def test_rejected_rows_are_listed_written_out_fixed_and_imported_again(fresh_db_url, tmp_path):
+    """`feedback import rejected`: the kept rows come back with their reasons, as a CSV a manager
+    fixes and imports again (the two columns in front are ignored by the importer)."""
+    rows = [taobao_row(i) for i in range(1, 5)]
+    rows[1][4] = rows[1][5] = ""                 # row 3 of the file: neither text nor rating
+    rows[3][6] = "2099-01-01 10:00"              # row 5: a date in the future
+    path = write(tmp_path / "淘宝评价.csv", csv_bytes(TAOBAO_HEADER, rows))
+    first = json.loads(feedback(fresh_db_url, "import", "reviews", str(path), "--json").stdout)
+    assert (first["inserted"], first["rejected"]) == (2, 2)
+    batch = str(first["import_batch_id"])
+
+    listed = feedback(fresh_db_url, "import", "rejected", batch)
+    assert listed.returncode == 0, listed.stderr
+    assert "row 3" in listed.stdout and "row 5" in listed.stdout and "31000000004" in listed.stdout
+    lines = [json.loads(x) for x in feedback(fresh_db_url, "import", "rejected", batch, "--json").stdout.splitlines()]
+    assert [x["row"] for x in lines] == [3, 5]
+    assert lines[1]["raw"]["订单编号"] == "31000000004" and "2099" in lines[1]["reason"]
+
+    out = tmp_path / "待修正.csv"
+    written = feedback(fresh_db_url, "import", "rejected", batch, "--out", str(out))
+    assert written.returncode == 0, written.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("原行号/row,拒绝原因/reason,订单编号,子订单编号")
+    fixed = text.replace("2099-01-01 10:00", "2024-03-06 10:00").replace(",,,2024-03-05 12:00", ",差评,芹菜馅的有股怪味,2024-03-05 12:00")
+    (tmp_path / "已修正.csv").write_text(fixed, encoding="utf-8-sig")
+    again = json.loads(feedback(fresh_db_url, "import", "reviews", str(tmp_path / "已修正.csv"), "--json").stdout)
+    assert (again["inserted"], again["rejected"]) == (2, 0), again["rejected_rows"]
+    assert scalar(fresh_db_url, select(func.count()).select_from(Review)) == 4
+
+    none = feedback(fresh_db_url, "import", "rejected", str(again["import_batch_id"]))
+    assert none.returncode == 0 and "rejected no row" in none.stdout
+    missing = feedback(fresh_db_url, "import", "rejected", "999999")
+    assert missing.returncode == 1 and "no import batch #999999" in missing.stderr
+    cannot = feedback(fresh_db_url, "import", "rejected", batch, "--out", str(tmp_path / "no" / "such" / "dir.csv"))
+    assert cannot.returncode == 1 and "cannot write" in cannot.stderr
