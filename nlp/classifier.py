@@ -83,6 +83,9 @@ class ModelClassifier(Classifier):
         # a model score between the recall-first threshold and this line only sends the text
         # to manual triage (low_confidence). Manifests without it: 0.9.
         self.fs_strict = float(self.spec.get("food_safety_strict", STRICT_FS_DEFAULT))
+        # below this complaint-head probability no category is reported (ensemble.tune_complaint_gate;
+        # 0 in manifests before 2026.12.08: none)
+        self.complaint_gate = float(self.spec.get("complaint_gate", 0.0))
 
     # -- raw probabilities ------------------------------------------------------------------
     def probabilities(self, texts: list[str], analyses=None) -> np.ndarray:
@@ -164,6 +167,8 @@ class ModelClassifier(Classifier):
         prob = {lab: float(p[j]) for j, lab in enumerate(LABELS)}
         scores = {lab: round(calibrate(prob[lab], thr[lab]), 4) for lab in LABELS}
         cats = [c for c in CATEGORIES if prob[c] >= thr[c]]
+        if prob["complaint"] < self.complaint_gate * factor:
+            cats = []  # the whole-text head says praise: a complaint word alone does not decide
         sources = {c: src for c in cats}
         fs_rule = a.food_safety
         # food safety is precision-first for the flag (a flag opens a critical QC task at once):

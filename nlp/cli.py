@@ -162,7 +162,7 @@ def cmd_train(args) -> int:
                 intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
                 inter_texts=args.inter_texts,
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
-                sentiment=not args.no_sentiment)
+                sentiment=not args.no_sentiment, complaint_share=_share(args.complaint_share))
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     for part in ("heldout", "validation"):
         if metrics.get(part):
@@ -195,9 +195,23 @@ def cmd_retrain(args) -> int:
     report = retrain_from_corrections(
         rows, base_model_dir=args.base, out_dir=args.out, promote=args.promote,
         heldout=args.heldout, epochs=args.epochs, folds=args.folds, seed=args.seed,
-        labeled=args.labeled, version=args.version)
+        labeled=args.labeled, version=args.version, complaint_share=_share(args.complaint_share))
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0
+
+
+def _share(value: float) -> float | None:
+    return value if 0 < value < 1 else None
+
+
+def _add_share_option(parser: argparse.ArgumentParser) -> None:
+    from .pipeline import COMPLAINT_SHARE  # noqa: PLC0415
+
+    parser.add_argument("--complaint-share", type=float, default=COMPLAINT_SHARE,
+                        help="when complaints are more than this share of the training rows, "
+                             "non-complaint rows weigh more in the stackers and thresholds, so "
+                             f"praise is not called a complaint more often (default {COMPLAINT_SHARE}; "
+                             "0: every row weighs 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-bert", action="store_true")
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")
+    _add_share_option(t)
     t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("retrain", help="fine-tune a new version from manager corrections")
@@ -288,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--folds", type=int, default=3)
     r.add_argument("--seed", type=int, default=13)
     r.add_argument("--version")
+    _add_share_option(r)
     r.set_defaults(func=cmd_retrain)
     return p
 

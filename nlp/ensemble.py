@@ -88,10 +88,11 @@ def label_columns(label: str, block_sizes: list[int], labels: tuple[str, ...] = 
 
 
 def fit_stacker(X: np.ndarray, y: np.ndarray, block_sizes: list[int], C: float = 0.5,
-                seed: int = 0) -> Stacker:
+                seed: int = 0, weights: np.ndarray | None = None) -> Stacker:
     """``block_sizes``: the widths of the logit blocks after the lexicon features (e.g. ``[9, 1]``
     for TF-IDF + sentiment). Each label uses its ``label_columns`` only; the other coefficients
-    stay 0, so a stacker is saved and applied as one full matrix."""
+    stay 0, so a stacker is saved and applied as one full matrix. ``weights``: per-row sample
+    weights (``mix_weights``)."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale = np.maximum(scale, 0.05)
@@ -100,16 +101,37 @@ def fit_stacker(X: np.ndarray, y: np.ndarray, block_sizes: list[int], C: float =
     intercept = np.zeros(y.shape[1], dtype=np.float32)
     for j, lab in enumerate(LABELS):
         cols = label_columns(lab, block_sizes)
-        c, b = fit_per_label(Z[:, cols], y[:, [j]], C=C, seed=seed, max_iter=5000)
+        c, b = fit_per_label(Z[:, cols], y[:, [j]], C=C, seed=seed, max_iter=5000,
+                             sample_weight=weights)
         coef[j, cols] = c[0]
         intercept[j] = b[0]
     return Stacker(coef, intercept, mean, scale, {lab: 0.5 for lab in LABELS})
 
 
+def mix_weights(y: np.ndarray, complaint_share: float | None,
+                labels: tuple[str, ...] = LABELS) -> np.ndarray:
+    """Row weights that give the non-complaint rows the weight they would have if complaints
+    were ``complaint_share`` of the rows (never less than 1: only an over-share of complaints is
+    corrected). Labeling rounds aimed at complaints raise their share in the training data; without
+    this, the stackers and thresholds learn that most texts complain, and praise is called a
+    complaint more often."""
+    w = np.ones(len(y), dtype=np.float64)
+    if complaint_share is None or not len(y):
+        return w
+    comp = y[:, labels.index("complaint")].astype(bool)
+    n_pos, n_neg = int(comp.sum()), int((~comp).sum())
+    if n_pos and n_neg:
+        w[~comp] = max(1.0, n_pos * (1 - complaint_share) / (complaint_share * n_neg))
+    return w
+
+
 def tune_thresholds(p: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABELS,
-                    fs_min_recall: float = 0.97) -> dict[str, float]:
+                    fs_min_recall: float = 0.97,
+                    weights: np.ndarray | None = None) -> dict[str, float]:
     """Per-label threshold maximizing F1 on out-of-fold scores (food safety: the highest
-    threshold keeping recall >= ``fs_min_recall``). Smoothed: the middle of the best plateau."""
+    threshold keeping recall >= ``fs_min_recall``). Smoothed: the middle of the best plateau.
+    ``weights``: per-row weights of the F1 counts (``mix_weights``)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     grid = np.round(np.arange(0.10, 0.91, 0.02), 2)
     out = {}
     for j, lab in enumerate(labels):
@@ -122,12 +144,41 @@ def tune_thresholds(p: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABE
             out[lab] = float(max(ok)) if ok else 0.1
             continue
         f1s = []
+        n_true = w[yj].sum()
         for t in grid:
             pr = p[:, j] >= t
-            tp = (pr & yj).sum()
-            f1s.append(2 * tp / (pr.sum() + yj.sum()) if pr.sum() + yj.sum() else 0.0)
+            tp, n_pred = w[pr & yj].sum(), w[pr].sum()
+            f1s.append(2 * tp / (n_pred + n_true) if n_pred + n_true else 0.0)
         f1s = np.array(f1s)
         # smooth over neighbours so one lucky grid point does not win
         sm = np.convolve(f1s, np.ones(3) / 3, mode="same")
         out[lab] = float(grid[int(np.argmax(sm))])
     return out
+
+
+def tune_complaint_gate(p: np.ndarray, y: np.ndarray, thresholds: dict[str, float],
+                        weights: np.ndarray | None = None,
+                        labels: tuple[str, ...] = LABELS) -> float:
+    """A line on the ``complaint`` head below which a text reports no category: the value that
+    maximizes the (row-weighted) F1 of the complaint decision on out-of-fold scores, or 0.0 (no
+    gate) when none beats having none. A text is a complaint when a category passes its
+    threshold; this lets the head that sees the whole text (praise with a complaint word in it,
+    "日期很新鲜", "一个坏的都没有") veto that."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    cats = [j for j, lab in enumerate(labels) if lab in CATEGORIES]
+    j_c = labels.index("complaint")
+    any_cat = np.zeros(len(y), dtype=bool)
+    for j in cats:
+        any_cat |= p[:, j] >= thresholds[labels[j]]
+    truth = y[:, j_c].astype(bool)
+
+    def f1(pred: np.ndarray) -> float:
+        tp = w[pred & truth].sum()
+        return 2 * tp / (w[pred].sum() + w[truth].sum())
+
+    best_gate, best = 0.0, f1(any_cat)
+    for gate in np.round(np.arange(0.05, 0.61, 0.05), 2):
+        score = f1(any_cat & (p[:, j_c] >= gate))
+        if score > best + 1e-6:
+            best_gate, best = float(gate), score
+    return best_gate

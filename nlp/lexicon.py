@@ -20,9 +20,9 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.07b"
+LEXICON_VERSION = "lexicon-2026.12.08"
 
-NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么".split())
+NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么 不如".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
 BRIDGE = frozenset("很 太 怎么 是 那么 够 算 特别 大 多 是很 怎么样 这么 以前 之前 上次 店里 原来 第一次 那样 如 像 咋 好 也 都 还"
                    " 过 吃出 吃到 喝出 发现 看到 见".split())
@@ -239,6 +239,18 @@ FOOD_SAFETY_RES = [
     re.compile(r"抢厕所"),
     re.compile(r"轮流(上|跑)厕所"),
     re.compile(r"(吃|喝)[^。！？!?]{0,24}?(起了?小?红?疙瘩|红了一圈)"),
+    # session 14, read off the training rows' food-safety texts that no rule flagged: an object
+    # said to be in the food after it is named ("有塑料纸在饭里"), eggshell, a burning stomach
+    # after eating, a pesticide smell, a cooked dish "gone off" said with 啦, a rotten one eaten
+    # ("吃个就是烂的"). Waxed fruit, 地沟油 and a tooth "almost broken" were tried and left out:
+    # the team calls most of their texts no risk (wax: 3 of 21).
+    re.compile(r"(塑料|纸|头发|毛|虫|石头|石子|沙子|碎片|铁丝|钢丝|玻璃|蛋壳)[^,.!?，。！？]{0,3}在"
+               r"(饭|菜|汤|粥|面|饼|馅|碗|盒饭|米饭|饮料)里"),
+    re.compile(r"(带|有|吃到|咬到|吃出|好多)(鸡蛋|蛋)壳|蛋壳(渣|碎)"),
+    re.compile(r"(吃|喝)(完|了|过)[^。！？!?]{0,6}烧胃"),
+    re.compile(r"农药的?味"),
+    re.compile(r"(饭|菜|汤|粥|饼|肉丝|蛋)[^,.!?，。！？]{0,4}(都|是|有些|有点)?坏啦"),
+    re.compile(r"吃了?个[^,.!?，。！？]{0,3}(就是|都是|还是)(烂|坏)的"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
@@ -419,7 +431,9 @@ PRAISE = frozenset("""好吃 好喝 不错 满意 好评 赞 点赞 推荐 喜�
 #: mention rather than a complaint word) then adds no complaint evidence.
 ASPECT_PRAISE = PRAISE | frozenset("""好 很棒 挺好 特别好 非常好 超好 稳定 耐心 大 均匀 有保证 保证 精美 到位 贴心
 超快 迅速 快速 神速 合适 便宜 热 热乎 漂亮 优秀 专业 细心 结实 严实 好好 优质 一如既往 不错的 还行 可以
-nice 足 满分 没得说 没话说 杠杠的 实惠 公道 合理 亲民 美丽 用心 仔细 好看 精致 牢固 大气""".split())
+nice 足 满分 没得说 没话说 杠杠的 实惠 公道 合理 亲民 美丽 用心 仔细 好看 精致 牢固 大气
+醇厚 浓郁 香浓 细腻 顺滑 爽滑 丝滑 劲道 筋道 软糯 香甜 醇香 浓醇 q弹 爽口 鲜美 鲜嫩 香脆 酥脆 绵密 纯正""".split())
+# (the last line, session 14: taste and texture praise, "口感醇厚", "口感细腻", "味道鲜美")
 ASPECT_WINDOW = 3
 
 

@@ -35,6 +35,10 @@ from .fpcheck import WEAK_NEGATIVES_DEFAULT
 from .text import has_content, normalize
 
 RUNS_DIR = Path(__file__).parent / "runs"
+#: Complaints were 57 % of the rows 2026.12.06 was trained on, and its praise figures are the
+#: accepted ones; rounds aimed at complaints raise the share (2026.12.07d: 69 %, and twice the
+#: praise called a complaint). Above this share the non-complaint rows weigh more (mix_weights).
+COMPLAINT_SHARE = 0.55
 
 
 def _log(msg: str) -> None:
@@ -125,13 +129,17 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                 sentiment_from: str | Path | None = None, weak_rows: list[dict] | None = None,
                 bert_reuse: str | Path | None = None,
                 corpus_label_rows: list[dict] | None = None,
-                validation_rows: list[dict] | None = None) -> dict:
+                validation_rows: list[dict] | None = None,
+                complaint_share: float | None = COMPLAINT_SHARE) -> dict:
     """Train every path into ``out_dir``; returns the manifest. See the module docstring.
 
     ``extra_rows``: manager corrections added to (and overriding by id) the training part.
     ``corpus_label_rows``: the team's labeled corpus reviews (``data.load_corpus_labels``), added
     to the training part as labeled rows (in the folds like them); never to the held-out part,
     and a row whose text is also a held-out text is left out.
+    ``complaint_share``: when complaints are more than this share of the training rows, the
+    non-complaint rows weigh more in the stackers and the thresholds (``ensemble.mix_weights``);
+    ``None``: every row weighs 1 (versions before 2026.12.08).
     ``validation_rows``: a labeled natural sample (``data.VALIDATION_ROUNDS``) scored like the
     held-out part (``metrics.json`` → ``validation``) and, like it, never trained on.
     ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
@@ -143,7 +151,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     models give the out-of-fold logits of the labeled rows, and of each weak row (on which no
     transformer was trained) the model of that row's fold.
     """
-    from .ensemble import build_features, fit_stacker, tune_thresholds  # noqa: PLC0415
+    from .ensemble import (build_features, fit_stacker, mix_weights, tune_complaint_gate,  # noqa: PLC0415
+                           tune_thresholds)
     from .lexicon import LexiconClassifier  # noqa: PLC0415
     from .tfidf import fit as fit_tfidf  # noqa: PLC0415
     from .tfidf import label_matrix  # noqa: PLC0415
@@ -204,9 +213,10 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     if weak and n_labeled:
         extra = np.arange(n_labeled, len(train))
         fold_idx = [np.concatenate([f, extra[i::k]]) for i, f in enumerate(fold_idx)]
+    w_rows = mix_weights(y, complaint_share)
     _log(f"train {len(train)} rows ({n_team} team-labeled corpus rows, {n_corr} corrections, "
          f"{len(weak)} weak negatives), "
-         f"held-out {len(held)}, {k} folds")
+         f"held-out {len(held)}, {k} folds, non-complaint weight {w_rows.max():.2f}")
 
     # -- TF-IDF ------------------------------------------------------------------------------
     oof_tfidf = np.zeros(y.shape, dtype=np.float32)
@@ -216,7 +226,7 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         oof_tfidf[val] = m.logits([texts[i] for i in val])
     tfidf = fit_tfidf(texts, y, seed=seed)
     tfidf.save(work / "tfidf")
-    thr_tfidf = tune_thresholds(1 / (1 + np.exp(-oof_tfidf)), y)
+    thr_tfidf = tune_thresholds(1 / (1 + np.exp(-oof_tfidf)), y, weights=w_rows)
     _log("tfidf done")
 
     # -- sentiment model on the corpus (an extra stacker input: how negative the text reads) ----
@@ -253,7 +263,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         bert_info = {"reused_from": str(reuse)}
         bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert[:n_labeled or None])),
-                                   y[:n_labeled or None])
+                                   y[:n_labeled or None],
+                                   weights=mix_weights(y[:n_labeled or None], complaint_share))
     elif bert:
         from .train_bert import pretrain_mlm, train_multilabel  # noqa: PLC0415
 
@@ -290,7 +301,7 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                              lr=ft_lr, max_minutes=ft_minutes)
         _export_int8(d, quantize)
         bert_info["finetune"] = json.loads((d / "stage.json").read_text())
-        thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert)), y)
+        thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert)), y, weights=w_rows)
         _log("bert done")
 
     # -- stackers ------------------------------------------------------------------------------
@@ -300,9 +311,10 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         oof = np.zeros(y.shape, dtype=np.float32)
         for val in fold_idx:
             tr = np.setdiff1d(np.arange(len(train)), val)
-            oof[val] = fit_stacker(X[tr], y[tr], sizes, seed=seed).predict_proba(X[val])
-        st = fit_stacker(X, y, sizes, seed=seed)
-        st.thresholds = tune_thresholds(oof, y)
+            oof[val] = fit_stacker(X[tr], y[tr], sizes, seed=seed,
+                                   weights=w_rows[tr]).predict_proba(X[val])
+        st = fit_stacker(X, y, sizes, seed=seed, weights=w_rows)
+        st.thresholds = tune_thresholds(oof, y, weights=w_rows)
         return st, oof
 
     rule = np.array([a.food_safety for a in analyses], dtype=bool)
@@ -324,7 +336,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         paths["sentiment"] = {"dir": "sentiment", "auxiliary": True}
     st_lt, oof_lt = stack([oof_tfidf] + s_blk)
     paths["ensemble_lt"] = {"version": f"ensemble_lt-{version}", "inputs": ["tfidf"] + s_in,
-                            "stacker": st_lt.to_json(), "food_safety_strict": strict(oof_lt, "ensemble_lt")}
+                            "stacker": st_lt.to_json(), "food_safety_strict": strict(oof_lt, "ensemble_lt"),
+                            "complaint_gate": tune_complaint_gate(oof_lt, y, st_lt.thresholds, w_rows)}
     cv = {"tfidf": _cv_metrics(train, 1 / (1 + np.exp(-oof_tfidf)), thr_tfidf),
           "ensemble_lt": _cv_metrics(train, oof_lt, st_lt.thresholds)}
     if oof_bert is not None:
@@ -334,7 +347,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         st, oof_e = stack([oof_tfidf] + s_blk + [oof_bert])
         paths["ensemble"] = {"version": f"ensemble-{version}",
                              "inputs": ["tfidf"] + s_in + ["bert"], "stacker": st.to_json(),
-                             "food_safety_strict": strict(oof_e, "ensemble")}
+                             "food_safety_strict": strict(oof_e, "ensemble"),
+                             "complaint_gate": tune_complaint_gate(oof_e, y, st.thresholds, w_rows)}
         cv["bert"] = _cv_metrics(train, 1 / (1 + np.exp(-oof_bert)), thr_bert)
         cv["ensemble"] = _cv_metrics(train, oof_e, st.thresholds)
     manifest = {
@@ -344,7 +358,9 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                  "labeled_sha256": file_sha256(labeled) if labeled else None,
                  "train_rows": len(train), "heldout_rows": len(held), "corrections": n_corr,
                  "corpus_labels": n_team, "validation_rows": len(validation_rows),
-                 "weak_negatives_requested": len(weak_rows or [])},
+                 "weak_negatives_requested": len(weak_rows or []),
+                 "complaint_share": complaint_share,
+                 "noncomplaint_weight": round(float(w_rows.max()), 3)},
         "paths": paths, "default_path": "ensemble" if "ensemble" in paths else "ensemble_lt",
     }
     (work / "model.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -455,7 +471,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                              epochs: float = 3.0, folds: int = 3, seed: int = 13,
                              labeled: str | Path = LABELED, version: str | None = None,
                              min_gain: float = 0.0, max_fs_drop: float = 0.0,
-                             corpus: str | Path = CORPUS) -> dict:
+                             corpus: str | Path = CORPUS,
+                             complaint_share: float | None = COMPLAINT_SHARE) -> dict:
     """Fine-tune a new model version on the training part plus manager corrections (same JSONL
     format as the gold labels), starting from the base version's transformer weights; then
     compare old and new on the same held-out rows. The new version replaces the default only
@@ -504,6 +521,7 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
                 bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
                 ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows, weak_rows=weak,
+                complaint_share=complaint_share,
                 # trained on what the base was trained on: its team-labeled corpus rows too
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
                     "corpus_labels") else None,

@@ -29,6 +29,8 @@ _CONTROL = {c: " " for c in range(0x20) if chr(c) not in "\n\t"}
 _CONTROL.update({0x7F: " ", 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0x00AD: None,
                  0x2028: " ", 0x2029: " ", 0xFE0F: None, 0xFE0E: None})
 _CONTROL.update({c: " " for c in range(0x80, 0xA0)})
+# most texts hold none of them: a regex search is much cheaper than a dict-table translate
+_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_CONTROL)) + "]")
 
 # Emoji and pictographs (the common blocks); dropped, they carry no category evidence.
 _EMOJI_RE = re.compile(
@@ -100,8 +102,10 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
         return ""
     if len(text) > max_chars * 2:
         text = text[: max_chars * 2]
-    text = text.translate(_CONTROL)
-    text = unicodedata.normalize("NFKC", text)
+    if _CONTROL_RE.search(text):
+        text = text.translate(_CONTROL)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = _EMOJI_RE.sub(" ", text)
     # drop what is left of format / private-use / surrogate characters
     text = _OTHER_RE.sub("", text)

@@ -60,7 +60,8 @@ def fit(texts: list[str], y: np.ndarray, C: float = 8.0, min_df: int = 2, seed: 
 
 
 def fit_per_label(X, y: np.ndarray, *, C: float, seed: int, max_iter: int,
-                  class_weight: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  class_weight: str | None = None,
+                  sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One binary logistic regression per label column of ``y``; a label that is all 0 or all 1
     gets a saturated intercept instead. Returns (coef [labels x features], intercept [labels])."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
@@ -73,7 +74,7 @@ def fit_per_label(X, y: np.ndarray, *, C: float, seed: int, max_iter: int,
             intercept[j] = 8.0 if pos else -8.0
             continue
         lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, random_state=seed)
-        lr.fit(X, y[:, j])
+        lr.fit(X, y[:, j], sample_weight=sample_weight)
         coef[j] = lr.coef_[0]
         intercept[j] = lr.intercept_[0]
     return coef, intercept

@@ -548,3 +548,36 @@ def test_round_8_rotten_found_by_eating_and_sour_dishes(lexicon_clf, text):
 ])
 def test_round_8_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
     assert not lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "打开一看，有头发在饭里",
+    "鸡蛋羹里好多蛋壳，咬得嘎嘣响",
+    "吃完烧胃，一晚上没睡好",
+    "一股农药的味道，不敢再吃",
+    "炒饭感觉都坏啦，一股怪味",
+    "一箱梨，吃个就是烂的",
+])
+def test_session_14_objects_in_food_burning_stomach_and_spoiled_dishes(lexicon_clf, text):
+    assert lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", [
+    "手机带壳的时候发现一个小裂缝",                  # a phone case, not an eggshell
+    "苹果表面有一层蜡，削皮吃就行",                  # waxed fruit: the team calls it no risk
+    "吃完烧烤去唱歌，很开心",
+    "饭在碗里冒着热气，很香",
+    "吃了个甜的，又吃了个酸的",
+])
+def test_session_14_phrasings_leave_their_near_misses_alone(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).food_safety, text
+
+
+@pytest.mark.parametrize("text", ["牛奶口感醇厚，日期很新鲜", "口感细腻，很好喝", "味道鲜美，汤很浓郁"])
+def test_taste_and_texture_praise_is_no_complaint(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).complaint, text
+
+
+@pytest.mark.parametrize("text", ["口感不如以前醇厚了", "口感一点也不细腻"])
+def test_taste_praise_taken_back_still_complains(lexicon_clf, text):
+    assert lexicon_clf.classify(text).categories == ["taste"], text
