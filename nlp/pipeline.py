@@ -339,7 +339,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                             "stacker": st_lt.to_json(), "food_safety_strict": strict(oof_lt, "ensemble_lt"),
                             "complaint_gate": tune_complaint_gate(oof_lt, y, st_lt.thresholds, w_rows)}
     cv = {"tfidf": _cv_metrics(train, 1 / (1 + np.exp(-oof_tfidf)), thr_tfidf),
-          "ensemble_lt": _cv_metrics(train, oof_lt, st_lt.thresholds)}
+          "ensemble_lt": _cv_metrics(train, oof_lt, st_lt.thresholds,
+                                     paths["ensemble_lt"]["complaint_gate"])}
     if oof_bert is not None:
         paths["bert"] = {"version": f"bert-{version}", "dir": "bert", "thresholds": thr_bert,
                          "quantize": quantize, "training": bert_info,
@@ -350,7 +351,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                              "food_safety_strict": strict(oof_e, "ensemble"),
                              "complaint_gate": tune_complaint_gate(oof_e, y, st.thresholds, w_rows)}
         cv["bert"] = _cv_metrics(train, 1 / (1 + np.exp(-oof_bert)), thr_bert)
-        cv["ensemble"] = _cv_metrics(train, oof_e, st.thresholds)
+        cv["ensemble"] = _cv_metrics(train, oof_e, st.thresholds,
+                                     paths["ensemble"]["complaint_gate"])
     manifest = {
         "version": version, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seed": seed, "split_seed": split_seed, "labels": list(LABELS),
@@ -437,10 +439,11 @@ def praise_check_paths(model_dir: str | Path, corpus: str | Path, lexicon=None) 
     return out
 
 
-def _cv_metrics(rows: list[dict], p: np.ndarray, thr: dict) -> dict:
+def _cv_metrics(rows: list[dict], p: np.ndarray, thr: dict, gate: float = 0.0) -> dict:
     pred = []
+    j_c = LABELS.index("complaint")
     for i in range(len(rows)):
-        cats = [c for j, c in enumerate(CATEGORIES) if p[i, j] >= thr[c]]
+        cats = [c for j, c in enumerate(CATEGORIES) if p[i, j] >= thr[c]] if p[i, j_c] >= gate else []
         pred.append({"complaint": bool(cats), "categories": cats,
                      "food_safety": bool(cats) and p[i, 8] >= thr["food_safety"]})
     m = compute_metrics(rows, pred)
