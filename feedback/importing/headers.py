@@ -29,7 +29,10 @@ COMMON_FIELDS = ("platform", "shop", "external_id", "sub_order_id", "buyer_nick"
 REVIEW_FIELDS = COMMON_FIELDS + (
     "rating", "rating_level", "followup_text", "followup_at", "image_count", "buyer_tier", "reviewed_at",
 )
-TICKET_FIELDS = COMMON_FIELDS + ("ticket_type", "reason", "amount", "status", "opened_at", "closed_at")
+# paid_amount is read to check the refund against it (a refund above what was paid is a shifted
+# column or an amount in 分) and kept in the record's raw, not stored as a field
+TICKET_FIELDS = COMMON_FIELDS + ("ticket_type", "reason", "amount", "paid_amount", "status", "opened_at",
+                                 "closed_at")
 FIELDS = {"reviews": REVIEW_FIELDS, "tickets": TICKET_FIELDS}
 
 # English aliases accepted besides the field names themselves.
@@ -103,6 +106,9 @@ _CHINESE_TICKETS = {
     "用户描述": "text", "买家说明": "text",
     "退款金额": "amount", "申请金额": "amount", "退款金额(元)": "amount", "买家退款金额": "amount",
     "实退金额": "amount", "实际退款金额": "amount", "申请退款金额": "amount", "售后金额": "amount",
+    "实付金额": "paid_amount", "买家实付金额": "paid_amount", "买家实付": "paid_amount", "实付款": "paid_amount",
+    "商品实付金额": "paid_amount", "订单实付金额": "paid_amount", "支付金额": "paid_amount", "付款金额": "paid_amount",
+    "实收金额": "paid_amount", "订单金额": "paid_amount", "订单实付": "paid_amount",
     "退款状态": "status", "售后状态": "status", "服务单状态": "status", "处理状态": "status",
     "审核状态": "status", "售后单状态": "status", "投诉状态": "status", "工单状态": "status",
     "申请时间": "opened_at", "退款申请时间": "opened_at", "售后申请时间": "opened_at",

@@ -185,6 +185,12 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
                 errors.append(f"amount: {exc}")
         else:
             rec["amount"] = None
+        paid = _paid_amount(get.get("paid_amount"), errors)
+        if paid is not None:
+            raw["paid_amount"] = str(paid)
+            if rec["amount"] is not None and rec["amount"] > paid:
+                errors.append(f"退款金额 {rec['amount']} 大于实付金额 {paid} / the refund is more than the amount "
+                              f"paid (a shifted column, or an amount in 分?)")
         if not rec["text"] and not rec.get("reason"):
             errors.append("缺少售后原因或说明 / missing ticket reason and text")
 
@@ -321,3 +327,14 @@ def content_key(kind: str, rec: dict) -> str:
 
 def content_hash(kind: str, row: dict) -> str:
     return _sha([row.get(name) for name in MUTABLE[kind]])
+
+
+def _paid_amount(cell, errors: list[str]):
+    """The amount the buyer paid (实付金额), read only to check a refund against it."""
+    if not _present(cell):
+        return None
+    try:
+        return V.parse_amount(cell)
+    except ValueError as exc:
+        errors.append(f"paid_amount: {exc}")
+        return None

@@ -288,3 +288,31 @@ def test_the_cli_imports_a_reassigned_file_again_without_duplicates(fresh_db_url
     assert "平台 tmall" in again.stdout and "inserted=0" in again.stdout and "duplicates=2" in again.stdout
     assert "already stored under tmall" in again.stdout
     assert scalar(fresh_db_url, select(func.count()).select_from(Review)) == 2
+
+
+# -- a refund above what was paid --------------------------------------------------------------------
+
+def test_a_refund_above_the_amount_paid_is_rejected_and_kept(dbsession, tmp_path):
+    header = ["退款编号", "订单编号", "商品名称", "退款原因", "退款说明", "实付金额", "退款金额", "申请时间"]
+    rows = [["R1", "31000000001", "五常大米 5kg", "质量问题", "米里有虫", "59.90", "59.90", "2026-11-20 09:00"],
+            ["R2", "31000000002", "五常大米 5kg", "质量问题", "米发霉了", "59.90", "5990", "2026-11-20 09:05"],
+            ["R3", "31000000003", "五常大米 5kg", "少件/漏发", "少了一袋", "¥119.80", "59.90", "2026-11-20 09:10"]]
+    result = import_file(dbsession, write(tmp_path / "退款.csv", csv_bytes(header, rows)), "tickets")
+    assert (result.inserted, result.rejected) == (2, 1)
+    reason = dbsession.scalars(select(RejectedRow.reason)).one()
+    assert "5990.00" in reason and "59.90" in reason and "more than the amount paid" in reason
+    stored = {t.external_id: t for t in dbsession.scalars(select(Ticket))}
+    assert stored["R3"].raw["paid_amount"] == "119.80" and str(stored["R3"].amount) == "59.90"
+
+
+def test_the_api_checks_the_paid_amount_too(dbsession):
+    from feedback.importing import import_items
+
+    result = import_items(dbsession, "tickets", [
+        {"external_id": "K1", "order_id": "A1", "ticket_type": "refund", "text": "坏了", "amount": 30, "paid_amount": 20},
+        {"external_id": "K2", "order_id": "A2", "ticket_type": "refund", "text": "坏了", "amount": 20, "paid_amount": "20"},
+        {"external_id": "K3", "order_id": "A3", "ticket_type": "refund", "text": "坏了", "amount": 20, "paid_amount": "abc"},
+    ], platform="jd")
+    assert (result.inserted, result.rejected) == (1, 2)
+    errors = [" ".join(i.errors) for i in result.items if i.status == "error"]
+    assert "more than the amount paid" in errors[0] and "paid_amount" in errors[1]
