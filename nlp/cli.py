@@ -201,13 +201,20 @@ def cmd_retrain(args) -> int:
 
 
 def _share(value: float) -> float | None:
-    return value if 0 < value < 1 else None
+    return value or None  # 0: off
+
+
+def _share_arg(text: str) -> float:
+    value = float(text)
+    if not (value == 0 or 0 < value < 1):
+        raise argparse.ArgumentTypeError(f"{text}: a share between 0 and 1 (0 turns the weights off)")
+    return value
 
 
 def _add_share_option(parser: argparse.ArgumentParser) -> None:
     from .pipeline import COMPLAINT_SHARE  # noqa: PLC0415
 
-    parser.add_argument("--complaint-share", type=float, default=COMPLAINT_SHARE,
+    parser.add_argument("--complaint-share", type=_share_arg, default=COMPLAINT_SHARE,
                         help="when complaints are more than this share of the training rows, "
                              "non-complaint rows weigh more in the stackers and thresholds, so "
                              f"praise is not called a complaint more often (default {COMPLAINT_SHARE}; "

@@ -125,6 +125,13 @@ def mix_weights(y: np.ndarray, complaint_share: float | None,
     return w
 
 
+def weighted_f1(pred: np.ndarray, truth: np.ndarray, w: np.ndarray) -> float:
+    """F1 of boolean predictions, each row counting ``w`` times (0.0 when nothing is predicted or
+    true)."""
+    denom = w[pred].sum() + w[truth].sum()
+    return float(2 * w[pred & truth].sum() / denom) if denom else 0.0
+
+
 def tune_thresholds(p: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABELS,
                     fs_min_recall: float = 0.97,
                     weights: np.ndarray | None = None) -> dict[str, float]:
@@ -143,13 +150,7 @@ def tune_thresholds(p: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = LABE
             ok = [t for t in grid if (p[yj, j] >= t).mean() >= fs_min_recall]
             out[lab] = float(max(ok)) if ok else 0.1
             continue
-        f1s = []
-        n_true = w[yj].sum()
-        for t in grid:
-            pr = p[:, j] >= t
-            tp, n_pred = w[pr & yj].sum(), w[pr].sum()
-            f1s.append(2 * tp / (n_pred + n_true) if n_pred + n_true else 0.0)
-        f1s = np.array(f1s)
+        f1s = np.array([weighted_f1(p[:, j] >= t, yj, w) for t in grid])
         # smooth over neighbours so one lucky grid point does not win
         sm = np.convolve(f1s, np.ones(3) / 3, mode="same")
         out[lab] = float(grid[int(np.argmax(sm))])
@@ -171,14 +172,9 @@ def tune_complaint_gate(p: np.ndarray, y: np.ndarray, thresholds: dict[str, floa
     for j in cats:
         any_cat |= p[:, j] >= thresholds[labels[j]]
     truth = y[:, j_c].astype(bool)
-
-    def f1(pred: np.ndarray) -> float:
-        tp = w[pred & truth].sum()
-        return 2 * tp / (w[pred].sum() + w[truth].sum())
-
-    best_gate, best = 0.0, f1(any_cat)
+    best_gate, best = 0.0, weighted_f1(any_cat, truth, w)
     for gate in np.round(np.arange(0.05, 0.61, 0.05), 2):
-        score = f1(any_cat & (p[:, j_c] >= gate))
+        score = weighted_f1(any_cat & (p[:, j_c] >= gate), truth, w)
         if score > best + 1e-6:
             best_gate, best = float(gate), score
     return best_gate

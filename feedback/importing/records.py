@@ -178,14 +178,9 @@ def build_record(kind: str, header: HeaderMap, cells: list, *, platform_override
         except ValueError as exc:
             errors.append(str(exc))
         rec["text"] = V.clean_text(get.get("text")) or ""
-        if "amount" in get:
-            try:
-                rec["amount"] = V.parse_amount(get["amount"])
-            except ValueError as exc:
-                errors.append(f"amount: {exc}")
-        else:
-            rec["amount"] = None
-        paid = _paid_amount(get.get("paid_amount"), errors)
+        rec["amount"] = _amount(get, "amount", errors)
+        # the amount paid (实付金额) is read only to check the refund against it
+        paid = _amount(get, "paid_amount", errors)
         if paid is not None:
             raw["paid_amount"] = str(paid)
             if rec["amount"] is not None and rec["amount"] > paid:
@@ -329,12 +324,13 @@ def content_hash(kind: str, row: dict) -> str:
     return _sha([row.get(name) for name in MUTABLE[kind]])
 
 
-def _paid_amount(cell, errors: list[str]):
-    """The amount the buyer paid (实付金额), read only to check a refund against it."""
-    if not _present(cell):
+
+def _amount(get: dict, name: str, errors: list[str]):
+    """A money cell of the row (None when the column is absent or the cell empty)."""
+    if name not in get:
         return None
     try:
-        return V.parse_amount(cell)
+        return V.parse_amount(get[name])
     except ValueError as exc:
-        errors.append(f"paid_amount: {exc}")
+        errors.append(f"{name}: {exc}")
         return None

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from ..models import ImportBatch, RejectedRow
 from .errors import ImportFileError
 
-#: Columns put in front of the file's own; the importer ignores columns it does not know, so a
-#: fixed copy can be imported as it is.
+#: Columns put in front of the file's own; the importer reads no field from them (they stay in a
+#: record's raw, as any unknown column does), so a fixed copy can be imported as it is.
 ROW_COLUMN, REASON_COLUMN = "原行号/row", "拒绝原因/reason"
 
 
