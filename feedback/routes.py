@@ -52,6 +52,11 @@ def includeme(config):
     config.add_route("exports.download", "/exports/{id:\\d+}/download")
     config.add_route("exports.summary", "/exports/{id:\\d+}/summary")
 
+    # Imports: upload a platform export, the batches and their rejected rows
+    config.add_route("imports.list", "/imports")
+    config.add_route("imports.detail", "/imports/{id:\\d+}")
+    config.add_route("imports.rejected", "/imports/{id:\\d+}/rejected.csv")
+
     # JSON API (token auth)
     config.add_route("api.openapi", "/api/v1/openapi.json")
     config.add_route("api.reviews", "/api/v1/reviews")

@@ -16,15 +16,16 @@ from .errors import ImportFileError
 ROW_COLUMN, REASON_COLUMN = "原行号/row", "拒绝原因/reason"
 
 
-def rejected_rows(session: Session, batch_id: int) -> tuple[ImportBatch, list[dict]]:
+def rejected_rows(session: Session, batch_id: int, limit: int | None = None) -> tuple[ImportBatch, list[dict]]:
     """(batch, rows): each row ``{"row", "reason", "raw"}``, ``raw`` the cells as read (column →
-    value), in file order. Raises ``ImportFileError`` when there is no such batch."""
+    value), in file order; the first ``limit`` rows only when given (a web page). Raises
+    ``ImportFileError`` when there is no such batch."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise ImportFileError(f"没有导入批次 #{batch_id} / no import batch #{batch_id} "
                               "(feedback import batches lists them)")
     stored = session.scalars(select(RejectedRow).where(RejectedRow.import_batch_id == batch_id)
-                             .order_by(RejectedRow.row_number, RejectedRow.id)).all()
+                             .order_by(RejectedRow.row_number, RejectedRow.id).limit(limit)).all()
     rows = []
     for r in stored:
         try:

@@ -166,7 +166,7 @@ def run_import(session_factory, fn, attempts: int = 3):
             return result
         except DBAPIError as exc:
             session.rollback()
-            if attempt < attempts and _retryable(exc):
+            if attempt < attempts and retryable_error(exc):
                 log.warning("import retried after %s", exc.orig)
                 continue
             raise
@@ -177,7 +177,9 @@ def run_import(session_factory, fn, attempts: int = 3):
             session.close()
 
 
-def _retryable(exc: DBAPIError) -> bool:
+def retryable_error(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or SQLite's writer lock not obtained in
+    time: the whole transaction may simply be run again."""
     code = getattr(exc.orig, "sqlstate", None)
     return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
 
@@ -269,6 +271,7 @@ def import_table(session: Session, table: Table, kind: str, *, platform: str | N
 
     batch.inserted, batch.updated = result.inserted, result.updated
     batch.duplicates, batch.rejected = result.duplicates, result.rejected
+    batch.notes = result.notes or None
     batch.finished_at = utcnow()
     changed = sorted({i.id for i in result.items if i.status in ("created", "updated") and i.id is not None})
     result.changed_ids = changed

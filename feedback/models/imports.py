@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, utcnow
+from .meta import Base, JSONType, utcnow
 
 
 class ImportBatch(Base):
@@ -14,7 +14,7 @@ class ImportBatch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # reviews | tickets
-    source: Mapped[str] = mapped_column(String(16), default="file")  # file | api | demo
+    source: Mapped[str] = mapped_column(String(16), default="file")  # file (CLI) | web | api | demo
     filename: Mapped[str | None] = mapped_column(String(500))
     file_format: Mapped[str | None] = mapped_column(String(16))  # csv | xlsx | jsonl | json
     encoding: Mapped[str | None] = mapped_column(String(32))
@@ -26,6 +26,7 @@ class ImportBatch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[list | None] = mapped_column(JSONType)  # what the import said about the file, for the web page
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
 

@@ -24,6 +24,7 @@ NAV = [
     ("中差评明细", ("ledger.list",), "ledger"),
     ("整改任务", ("tasks.board",), "tasks.view"),
     ("评价解释", ("replies.list", "replies.index", "replies"), "reply"),
+    ("导入", ("imports.list",), "ingest"),
     ("报表", ("exports.list", "exports.index", "exports"), "export"),
     ("管理", ("admin.users",), "admin"),
 ]

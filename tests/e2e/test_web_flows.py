@@ -204,3 +204,41 @@ def test_a_manager_moves_a_complaint_to_another_departments_task(live_server, pa
     assert page.locator("input[name=entry]").count() == 2
     shot("05-task-evidence-moved")
     assert not page.problems, page.problems
+
+
+def test_a_manager_uploads_a_platform_export(live_server, page, shot):
+    """The import page in the browser: a GBK Taobao export with one bad row through the upload
+    form; the batch page shows the counts and the rejected row, whose CSV downloads under its
+    Chinese name; the batch is committed with its classification job."""
+    from feedback.models import ImportBatch, OutboxJob
+    from tests.functional.import_helpers import TAOBAO_HEADER, csv_bytes, taobao_row
+
+    base, sf = live_server
+    _seed(sf)
+    rows = [taobao_row(i, text=f"饺子到手全化了，第{i}袋") for i in range(1, 5)]
+    rows[2][4] = rows[2][5] = ""  # neither a rating nor a text: rejected
+    _login(page, base, "manager")
+    page.click("nav.mainnav >> text=导入")
+    page.wait_for_url(re.compile(r"/imports$"))
+    page.select_option("#i-kind", "reviews")
+    page.set_input_files("#i-file", files=[{"name": "淘宝评价导出.csv", "mimeType": "text/csv",
+                                            "buffer": csv_bytes(TAOBAO_HEADER, rows, encoding="gbk")}])
+    shot("01-import-form")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/imports/\d+$"))
+    assert "新增 3，更新 0，重复 0，拒绝 1" in page.locator(".flash-success").inner_text()
+    assert page.locator("[data-count=rejected] .n").inner_text() == "1"
+    assert page.locator("tr[data-row-number='4']").count() == 1  # the header is line 1
+    shot("02-import-batch")
+    with page.expect_download() as info:
+        page.click("#rejected-download")
+    assert info.value.suggested_filename.startswith("被拒绝的行_导入批次")
+    page.goto(base + "/imports")
+    assert "淘宝评价导出.csv" in page.locator("#batches").inner_text()
+    shot("03-import-list")
+    with sf() as s:
+        batch = s.scalars(select(ImportBatch)).one()
+        assert (batch.source, batch.filename, batch.encoding, batch.inserted) == \
+            ("web", "淘宝评价导出.csv", "gb18030", 3)
+        assert s.scalars(select(OutboxJob.actor_name)).all() == ["classify_reviews"]
+    assert not page.problems, page.problems

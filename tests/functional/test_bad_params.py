@@ -24,6 +24,9 @@ def manager(testapp, dbsession):
     ("/entries/99999999999999999999999", 404, ""),
     ("/tasks/99999999999999999999999", 404, ""),
     ("/exports/99999999999999999999999/status.json", 404, ""),
+    ("/imports?page=999999999999999999999", 200, ""),
+    ("/imports/99999999999999999999999", 404, ""),
+    ("/imports/2147483648/rejected.csv", 404, ""),
     ("/entries/2147483648", 404, ""),  # one past PostgreSQL's INTEGER
     ("/entries/2147483647", 404, ""),  # the last id the column can hold: looked up, absent
     ("/ledger?sku=%ff", 400, "not UTF-8"),

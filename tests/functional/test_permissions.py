@@ -13,6 +13,7 @@ PAGES = {  # path -> roles that may open it
     "/ledger": {"admin", "manager"},
     "/tasks": {"admin", "manager", "dept_head"},
     "/triage/corrections.jsonl": {"admin", "manager"},
+    "/imports": {"admin", "manager"},
     "/admin/users": {"admin"},
     "/admin/departments": {"admin"},
     "/admin/routing": {"admin"},

@@ -17,6 +17,8 @@ REQUIRED = {
     "api.reviews": "/api/v1/reviews", "api.tickets": "/api/v1/tickets",
     # other features' entry points, linked from the layout's navigation
     "replies.list": "/replies", "exports.list": "/exports",
+    "imports.list": "/imports", "imports.detail": "/imports/{id:\\d+}",
+    "imports.rejected": "/imports/{id:\\d+}/rejected.csv",
 }
 
 
