@@ -17,7 +17,7 @@ import numpy as np
 
 from .base import (CATEGORIES, LABELS, LOW_CONFIDENCE, ClassificationResult, Classifier,
                    batch_items, error_result, has_cjk, margin_confidence, parse_item)
-from .lexicon import LexiconClassifier
+from .lexicon import LexiconClassifier, hearsay_only
 from .text import has_content, normalize
 
 PATHS = ("tfidf", "bert", "ensemble")
@@ -171,6 +171,11 @@ class ModelClassifier(Classifier):
             cats = []  # the whole-text head says praise: a complaint word alone does not decide
         sources = {c: src for c in cats}
         fs_rule = a.food_safety
+        # a scandal retold or a feeling named (三聚氰胺, 毒死, 难受 …) flags a complaint the models
+        # found, but makes none on its own: alone it is mostly a boycott post or a joke (TAXONOMY),
+        # so such a text goes to triage instead of opening a QC task
+        fs_hearsay = fs_rule and not cats and hearsay_only(a.food_safety_evidence)
+        fs_rule = fs_rule and not fs_hearsay
         # food safety is precision-first for the flag (a flag opens a critical QC task at once):
         # the lexicon's high-precision rules (negation-aware) or a model probability at or above
         # the strict line. A model score only above the recall-first threshold (or the TF-IDF
@@ -193,7 +198,7 @@ class ModelClassifier(Classifier):
             sources["food_safety"] = src if fs_strong and not fs_rule else (
                 "rule" if fs_rule and not fs_strong else "ensemble")
             scores["food_safety"] = max(scores["food_safety"], 0.9 if fs_rule else 0.5)
-        model_only_fs = (fs_strong and not fs_rule) or fs_weak
+        model_only_fs = (fs_strong and not fs_rule) or fs_weak or fs_hearsay
         complaint = bool(cats)
         scores["complaint"] = max(scores[c] for c in CATEGORIES)
         if complaint:

@@ -581,3 +581,15 @@ def test_taste_and_texture_praise_is_no_complaint(lexicon_clf, text):
 @pytest.mark.parametrize("text", ["口感不如以前醇厚了", "口感一点也不细腻"])
 def test_taste_praise_taken_back_still_complains(lexicon_clf, text):
     assert lexicon_clf.classify(text).categories == ["taste"], text
+
+
+def test_hearsay_food_safety_words_are_told_from_incident_spans():
+    from nlp.lexicon import LexiconClassifier, hearsay_only
+
+    lex = LexiconClassifier()
+    assert hearsay_only(lex.analyze("看完这场球赛真难受").food_safety_evidence)
+    assert hearsay_only(["三聚氰胺", "超标"])
+    assert not hearsay_only([])
+    # a pattern's span or an incident word is a report, never hearsay
+    assert not hearsay_only(lex.analyze("喝完这个牛奶肚子难受了一晚上").food_safety_evidence)
+    assert not hearsay_only(lex.analyze("汤里有头发").food_safety_evidence)

@@ -77,6 +77,18 @@ def test_scores_are_calibrated_at_one_half(default_clf):
                 not r.food_safety and 0.0 < r.scores["food_safety"] < 0.5)
 
 
+def test_a_scandal_word_in_a_boycott_post_flags_nothing(default_clf):
+    """三聚氰胺/毒死/难受 flag a complaint the models found but make none on their own (TAXONOMY:
+    a boycott post or a joke is no complaint); the text goes to triage instead of a QC task."""
+    posts = ["看完这场球赛真难受啊，输得太憋屈了", "这新闻看得人真难受"]
+    for r in default_clf.classify_batch([{"id": i, "text": t} for i, t in enumerate(posts)]):
+        assert not r.food_safety and not r.complaint, posts[int(r.id)]
+        assert r.low_confidence
+    for text in ("喝完这个牛奶肚子难受了一晚上", "这奶粉被查出三聚氰胺超标，我家宝宝喝了一个月"):
+        r = default_clf.classify(text)
+        assert r.food_safety and r.complaint, text
+
+
 def test_every_path_loads(model_dir, manifest):
     for path, spec in manifest["paths"].items():
         if spec.get("auxiliary"):
