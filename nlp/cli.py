@@ -162,7 +162,8 @@ def cmd_train(args) -> int:
                 intermediate=not args.no_intermediate, inter_minutes=args.inter_minutes,
                 inter_texts=args.inter_texts,
                 ft_epochs=args.epochs, ft_lr=args.lr, ft_minutes=args.ft_minutes, bert=not args.no_bert, version=version,
-                sentiment=not args.no_sentiment, complaint_share=_share(args.complaint_share))
+                sentiment=not args.no_sentiment, complaint_share=_share(args.complaint_share),
+                bert_soup=args.bert_soup)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     for part in ("heldout", "validation"):
         if metrics.get(part):
@@ -195,7 +196,8 @@ def cmd_retrain(args) -> int:
     report = retrain_from_corrections(
         rows, base_model_dir=args.base, out_dir=args.out, promote=args.promote,
         heldout=args.heldout, epochs=args.epochs, folds=args.folds, seed=args.seed,
-        labeled=args.labeled, version=args.version, complaint_share=_share(args.complaint_share))
+        labeled=args.labeled, version=args.version, complaint_share=_share(args.complaint_share),
+        bert_soup=args.bert_soup)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0
 
@@ -209,6 +211,19 @@ def _share_arg(text: str) -> float:
     if not (value == 0 or 0 < value < 1):
         raise argparse.ArgumentTypeError(f"{text}: a share between 0 and 1 (0 turns the weights off)")
     return value
+
+
+def _soup_arg(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: the number of fine-tunings to average (1 or more)")
+    return value
+
+
+def _add_soup_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bert-soup", type=_soup_arg, default=1, metavar="K",
+                        help="fine-tune the transformer K times (seeds SEED + 1000 i) and average "
+                             "the weights: one model's speed, less of one seed's luck (default 1)")
 
 
 def _add_share_option(parser: argparse.ArgumentParser) -> None:
@@ -291,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-sentiment", action="store_true")
     t.add_argument("--set-default", action="store_true", help="point nlp/models/DEFAULT at it")
     _add_share_option(t)
+    _add_soup_option(t)
     t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("retrain", help="fine-tune a new version from manager corrections")
@@ -311,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=13)
     r.add_argument("--version")
     _add_share_option(r)
+    _add_soup_option(r)
     r.set_defaults(func=cmd_retrain)
     return p
 

@@ -63,6 +63,21 @@ def _export_int8(model_dir: Path, quantize: bool) -> None:
         export_onnx(model_dir)
 
 
+def macro_f1_at_half(logits: np.ndarray, y: np.ndarray) -> float:
+    """Macro-F1 over the categories with a positive row, every label's line at logit 0: a
+    threshold-free way to compare transformers on the same rows."""
+    from .base import CATEGORIES, LABELS  # noqa: PLC0415
+
+    f1s = []
+    for c in CATEGORIES:
+        j = LABELS.index(c)
+        pred, gold = logits[:, j] > 0, y[:, j] > 0
+        if gold.any():
+            tp = float((pred & gold).sum())
+            f1s.append(2 * tp / (pred.sum() + gold.sum()))
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
 def _shipped_scorer(model_dir: Path, quantize: bool):
     """The transformer as the classifier will run it: with ``quantize``, the int8 ONNX model is
     exported first, so out-of-fold logits (what the stacker learns from) are the shipped ones."""
@@ -130,7 +145,7 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                 bert_reuse: str | Path | None = None,
                 corpus_label_rows: list[dict] | None = None,
                 validation_rows: list[dict] | None = None,
-                complaint_share: float | None = COMPLAINT_SHARE) -> dict:
+                complaint_share: float | None = COMPLAINT_SHARE, bert_soup: int = 1) -> dict:
     """Train every path into ``out_dir``; returns the manifest. See the module docstring.
 
     ``extra_rows``: manager corrections added to (and overriding by id) the training part.
@@ -140,6 +155,9 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
     ``complaint_share``: when complaints are more than this share of the training rows, the
     non-complaint rows weigh more in the stackers and the thresholds (``ensemble.mix_weights``);
     ``None``: every row weighs 1 (versions before 2026.12.08).
+    ``bert_soup``: fine-tune the transformer this many times (seeds ``seed + 1000 i``) from one
+    start and average the weights, for each fold model and the final one: one model's inference
+    cost, less of one seed's luck (``train_bert.train_multilabel_soup``).
     ``validation_rows``: a labeled natural sample (``data.VALIDATION_ROUNDS``) scored like the
     held-out part (``metrics.json`` → ``validation``) and, like it, never trained on.
     ``bert_init``: start fine-tuning from this directory (skip MLM and the intermediate task).
@@ -266,7 +284,7 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                                    y[:n_labeled or None],
                                    weights=mix_weights(y[:n_labeled or None], complaint_share))
     elif bert:
-        from .train_bert import pretrain_mlm, train_multilabel  # noqa: PLC0415
+        from .train_bert import pretrain_mlm, train_multilabel, train_multilabel_soup  # noqa: PLC0415
 
         if bert_init is not None:
             init = Path(bert_init)
@@ -290,15 +308,30 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                                         log_every=50)
                 bert_info["intermediate"] = json.loads((init / "stage.json").read_text())
         oof_bert = np.zeros(y.shape, dtype=np.float32)
+        # member i of a soup: seed + 1000 i (member 0 is the single fine-tuning of soup=1)
+        oof_members = np.zeros((bert_soup,) + y.shape, dtype=np.float32) if bert_soup > 1 else None
         for f, val in enumerate(fold_idx):
             tr = np.setdiff1d(np.arange(len(train)), val)
-            d = train_multilabel(init, runs / f"fold{f}", [texts[i] for i in tr], y[tr],
-                                 seed=seed + f, epochs=ft_epochs, lr=ft_lr, max_minutes=ft_minutes)
-            oof_bert[val] = _shipped_scorer(d, quantize).logits([texts[i] for i in val],
-                                                                 normalized=True)
+            val_texts = [texts[i] for i in val]
+            d = train_multilabel_soup(init, runs / f"fold{f}", [texts[i] for i in tr], y[tr],
+                                      seeds=[seed + f + 1000 * i for i in range(bert_soup)],
+                                      epochs=ft_epochs, lr=ft_lr, max_minutes=ft_minutes)
+            oof_bert[val] = _shipped_scorer(d, quantize).logits(val_texts, normalized=True)
+            if oof_members is not None:
+                for i in range(bert_soup):
+                    oof_members[i, val] = _shipped_scorer(
+                        runs / f"fold{f}-m{i}", quantize).logits(val_texts, normalized=True)
             _log(f"bert fold {f} done")
-        d = train_multilabel(init, work / "bert", texts, y, seed=seed, epochs=ft_epochs,
-                             lr=ft_lr, max_minutes=ft_minutes)
+        if oof_members is not None:  # is the soup better than its members, out of fold?
+            bert_info["soup_oof_macro_f1"] = {
+                "members": [round(macro_f1_at_half(m[:n_labeled], y[:n_labeled]), 4)
+                            for m in oof_members],
+                "soup": round(macro_f1_at_half(oof_bert[:n_labeled], y[:n_labeled]), 4)}
+            _log(f"soup out of fold: {bert_info['soup_oof_macro_f1']}")
+        d = train_multilabel_soup(init, work / "bert", texts, y,
+                                  seeds=[seed + 1000 * i for i in range(bert_soup)],
+                                  members_dir=runs / "final-members", epochs=ft_epochs,
+                                  lr=ft_lr, max_minutes=ft_minutes)
         _export_int8(d, quantize)
         bert_info["finetune"] = json.loads((d / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert)), y, weights=w_rows)
@@ -475,7 +508,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                              labeled: str | Path = LABELED, version: str | None = None,
                              min_gain: float = 0.0, max_fs_drop: float = 0.0,
                              corpus: str | Path = CORPUS,
-                             complaint_share: float | None = COMPLAINT_SHARE) -> dict:
+                             complaint_share: float | None = COMPLAINT_SHARE,
+                             bert_soup: int = 1) -> dict:
     """Fine-tune a new model version on the training part plus manager corrections (same JSONL
     format as the gold labels), starting from the base version's transformer weights; then
     compare old and new on the same held-out rows. The new version replaces the default only
@@ -524,7 +558,7 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
                 bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
                 ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows, weak_rows=weak,
-                complaint_share=complaint_share,
+                complaint_share=complaint_share, bert_soup=bert_soup,
                 # trained on what the base was trained on: its team-labeled corpus rows too
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
                     "corpus_labels") else None,

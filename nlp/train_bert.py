@@ -226,6 +226,51 @@ def train_multilabel(init_dir: str | Path, out_dir: str | Path, texts: list[str]
     return out
 
 
+def average_weights(member_dirs: list[Path], out_dir: str | Path) -> Path:
+    """Uniform weight average (a "model soup") of fine-tunings that started from one checkpoint
+    and differ only in seed: one model, so inference costs what a single one does. Non-float
+    tensors (none in BERT today) are taken from the first member. Saves to ``out_dir``."""
+    import shutil  # noqa: PLC0415
+
+    from safetensors.torch import load_file, save_file  # noqa: PLC0415
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    states = [load_file(str(Path(d) / "model.safetensors")) for d in member_dirs]
+    avg = {}
+    for name, t in states[0].items():
+        if t.is_floating_point():
+            avg[name] = sum(s[name].double() for s in states).div(len(states)).to(t.dtype)
+        else:
+            avg[name] = t.clone()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        src = Path(member_dirs[0]) / name
+        if src.exists():
+            shutil.copyfile(src, out / name)
+    save_file(avg, str(out / "model.safetensors"), metadata={"format": "pt"})
+    return out
+
+
+def train_multilabel_soup(init_dir: str | Path, out_dir: str | Path, texts: list[str], y, *,
+                          seeds: list[int], members_dir: str | Path | None = None,
+                          **kw) -> Path:
+    """``train_multilabel`` once per seed, then the members' weights averaged into ``out_dir``
+    (one seed: a plain fine-tuning). Members are kept in ``members_dir`` (default: beside
+    ``out_dir``) as ``<name>-m<i>``, so a caller can compare them with the soup."""
+    out = Path(out_dir)
+    if len(seeds) == 1:
+        return train_multilabel(init_dir, out, texts, y, seed=seeds[0], **kw)
+    root = Path(members_dir) if members_dir else out.parent
+    members = [train_multilabel(init_dir, root / f"{out.name}-m{i}", texts, y, seed=s, **kw)
+               for i, s in enumerate(seeds)]
+    average_weights(members, out)
+    stages = [json.loads((m / "stage.json").read_text()) for m in members]
+    (out / "stage.json").write_text(json.dumps(
+        {**stages[0], "seed": seeds[0], "soup_seeds": list(seeds),
+         "minutes": round(sum(s["minutes"] for s in stages), 2)}, indent=1))
+    return out
+
+
 def tiny_mlm_dir(out_dir: str | Path, texts: list[str], seed: int = 0) -> Path:
     """A tiny untrained BERT (1 layer, 32 wide) with a vocabulary from ``texts``: for tests."""
     return pretrain_mlm(out_dir, texts, seed=seed, max_steps=1, max_minutes=1, batch_size=8,

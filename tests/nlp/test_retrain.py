@@ -172,3 +172,45 @@ def test_validation_rows_are_scored_and_never_trained_on(tmp_path):
     assert manifest["data"]["validation_rows"] == 3
     assert set(metrics["validation"]) == set(metrics["heldout"])
     assert all(m["n"] == 3 for m in metrics["validation"].values())
+
+
+def test_a_soup_is_the_mean_of_its_members_weights(tiny_base, tmp_path):
+    """`--bert-soup K`: K fine-tunings from one start, weights averaged into one model."""
+    from safetensors.torch import load_file
+
+    from nlp.tfidf import label_matrix
+    from nlp.train_bert import train_multilabel_soup
+
+    d, _ = tiny_base
+    rows = _rows("s", TEXTS)
+    out = train_multilabel_soup(d / "base" / "bert", tmp_path / "soup", [r["text"] for r in rows],
+                                label_matrix(rows), seeds=[1, 2], epochs=1)
+    a, b, s = (load_file(str(p / "model.safetensors"))
+               for p in (tmp_path / "soup-m0", tmp_path / "soup-m1", out))
+    name = "classifier.weight"
+    assert not a[name].equal(b[name])  # two seeds, two different models
+    assert s[name].allclose((a[name] + b[name]) / 2)
+    stage = json.loads((out / "stage.json").read_text())
+    assert stage["soup_seeds"] == [1, 2]
+    from nlp.bert import BertScorer
+
+    assert BertScorer(out, quantize=False).logits(["送餐太慢了"]).shape == (1, 9)
+
+
+def test_a_soup_retrain_reports_members_and_soup_out_of_fold(tiny_base, tmp_path):
+    from nlp.cli import main
+
+    d, labeled = tiny_base
+    a = write_jsonl(tmp_path / "a.jsonl", _rows("a", [("这个价格太贵了", ["price"])]))
+    held = write_jsonl(tmp_path / "held.jsonl", _rows("h", [("太难吃", [T]), ("好慢啊", [L])]))
+    argv = ["retrain", "--base", str(d / "base"), "--out", str(tmp_path / "new"), "--heldout", str(held),
+            "--labeled", str(labeled), "--epochs", "1", "--folds", "2", "--version", "tiny-soup",
+            "--corrections", str(a)]
+    with pytest.raises(SystemExit):
+        main(argv + ["--bert-soup", "0"])
+    assert main(argv + ["--bert-soup", "2"]) == 0
+    training = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))["paths"]["bert"]["training"]
+    assert training["finetune"]["soup_seeds"] == [13, 1013]
+    soup = training["soup_oof_macro_f1"]
+    assert len(soup["members"]) == 2 and 0 <= soup["soup"] <= 1
+    assert not (tmp_path / "new" / "bert-m0").exists()  # members stay in the runs directory
