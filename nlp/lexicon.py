@@ -260,7 +260,7 @@ _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 �
 #: food-safety words that retell a scandal or name a feeling rather than report an incident with
 #: this order: alone, they come as often in boycott posts, jokes and "吃得不舒服" as in real
 #: reports (training rows: 23 of 73 such texts are no complaint), so on a model path they flag a
-#: risk only when the model reads the text as a complaint (``hearsay_only``)
+#: complaint the models found but make none on their own (``hearsay_only``, ``classifier._decide``)
 HEARSAY_FS = frozenset("三聚氰胺 三聚 毒奶 毒牛奶 塑化剂 致癌 有毒 毒害 毒死 慢性毒药 激素 防腐剂 抗生素 "
                        "超标 不合格 抽检 细菌 大肠杆菌 菌落 致病 结石 不干净 难受 不舒服".split())
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -38,17 +39,25 @@ def rejected_rows(session: Session, batch_id: int, limit: int | None = None) -> 
 
 
 def write_rejected_csv(rows: list[dict], path: str | Path) -> int:
-    """Write the rows as a CSV (UTF-8 with BOM, which Excel opens as Chinese): the row number and
-    the reason, then the file's own columns in their order. Returns the number of rows."""
+    """Write ``rejected_csv_text(rows)`` to ``path`` (UTF-8 with BOM, which Excel opens as
+    Chinese). Returns the number of rows."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(rejected_csv_text(rows))
+    return len(rows)
+
+
+def rejected_csv_text(rows: list[dict]) -> str:
+    """The rows as CSV text: the row number and the reason, then the file's own columns in their
+    order (encode it as UTF-8 with BOM for Excel)."""
     columns: dict[str, None] = {}
     for r in rows:
         columns.update(dict.fromkeys(r["raw"]))
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow([ROW_COLUMN, REASON_COLUMN, *columns])
-        for r in rows:
-            out.writerow([r["row"], r["reason"], *(_cell(r["raw"].get(c)) for c in columns)])
-    return len(rows)
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow([ROW_COLUMN, REASON_COLUMN, *columns])
+    for r in rows:
+        out.writerow([r["row"], r["reason"], *(_cell(r["raw"].get(c)) for c in columns)])
+    return buf.getvalue()
 
 
 def _cell(value) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..importing import ImportFileError, ImportResult, check_platform, import_file, retryable_error
-from ..importing.rejected import rejected_rows, write_rejected_csv
+from ..importing.rejected import rejected_csv_text, rejected_rows
 from ..importing.service import KINDS
 from ..models import ImportBatch
 
@@ -133,7 +133,4 @@ def rejected_csv(session: Session, batch_id: int) -> tuple[ImportBatch, bytes] |
         batch, rows = rejected_rows(session, batch_id)
     except ImportFileError:
         return None
-    with tempfile.TemporaryDirectory(prefix="feedback-rejected-") as tmp:
-        path = Path(tmp) / "rejected.csv"
-        write_rejected_csv(rows, path)
-        return batch, path.read_bytes()
+    return batch, rejected_csv_text(rows).encode("utf-8-sig")
