@@ -322,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(default: the held-out split of the labeled data)")
     r.add_argument("--labeled", default=str(LABELED))
     r.add_argument("--promote", action="store_true", help="make it the default if it is better")
-    r.add_argument("--epochs", type=float, default=3.0)
+    r.add_argument("--epochs", type=float, default=None,
+                   help="fine-tuning epochs (default: the base's own; 3 for a base that keeps "
+                        "no start checkpoint)")
     r.add_argument("--folds", type=int, default=3)
     r.add_argument("--seed", type=int, default=13)
     r.add_argument("--version")

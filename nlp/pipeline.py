@@ -39,6 +39,8 @@ RUNS_DIR = Path(__file__).parent / "runs"
 #: accepted ones; rounds aimed at complaints raise the share (2026.12.07d: 69 %, and twice the
 #: praise called a complaint). Above this share the non-complaint rows weigh more (mix_weights).
 COMPLAINT_SHARE = 0.55
+#: Where a model keeps the checkpoint its fine-tunings started from (``train_bert.save_start``).
+START_DIR = "bert-start"
 
 
 def _log(msg: str) -> None:
@@ -275,13 +277,21 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             _log(f"bert fold {f} scored (reused)")
         shutil.copytree(reuse / "final-bert", work / "bert")
         _export_int8(work / "bert", quantize)
-        bert_info = {"reused_from": str(reuse)}
+        bert_info = {"reused_from": str(reuse), "oof_clean": False}
+        from .train_bert import is_clean_start, save_start  # noqa: PLC0415
+
+        for stage in ("intermediate", "mlm"):  # the start of the reused run, when it kept one
+            if is_clean_start(reuse / stage):
+                save_start(reuse / stage, work / START_DIR)
+                bert_info.update(start=START_DIR, oof_clean=True)
+                break
         bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert[:n_labeled or None])),
                                    y[:n_labeled or None],
                                    weights=mix_weights(y[:n_labeled or None], complaint_share))
     elif bert:
-        from .train_bert import pretrain_mlm, train_multilabel, train_multilabel_soup  # noqa: PLC0415
+        from .train_bert import (is_clean_start, pretrain_mlm, save_start,  # noqa: PLC0415
+                                 train_multilabel, train_multilabel_soup)
 
         if bert_init is not None:
             init = Path(bert_init)
@@ -304,6 +314,12 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                                         max_minutes=inter_minutes, stage="intermediate",
                                         log_every=50)
                 bert_info["intermediate"] = json.loads((init / "stage.json").read_text())
+        # fold models that start from weights trained on labeled rows score them in sample
+        bert_info["oof_clean"] = is_clean_start(init)
+        if bert_info["oof_clean"]:
+            save_start(init, work / START_DIR)
+            bert_info["start"] = START_DIR
+        bert_info["epochs"], bert_info["lr"] = ft_epochs, ft_lr
         oof_bert = np.zeros(y.shape, dtype=np.float32)
         # member i of a soup: seed + 1000 i (member 0 is the single fine-tuning of soup=1)
         oof_members = np.zeros((bert_soup,) + y.shape, dtype=np.float32) if bert_soup > 1 else None
@@ -501,15 +517,19 @@ def evaluate_paths(model_dir: str | Path, gold: list[dict], lexicon=None) -> dic
 def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model_dir=None,
                              out_dir: str | Path | None = None, promote: bool = False,
                              heldout: str | Path | list[dict] | None = None,
-                             epochs: float = 3.0, folds: int = 3, seed: int = 13,
+                             epochs: float | None = None, folds: int = 3, seed: int = 13,
                              labeled: str | Path = LABELED, version: str | None = None,
                              min_gain: float = 0.0, max_fs_drop: float = 0.0,
                              corpus: str | Path = CORPUS,
                              complaint_share: float | None = COMPLAINT_SHARE,
                              bert_soup: int = 1) -> dict:
     """Fine-tune a new model version on the training part plus manager corrections (same JSONL
-    format as the gold labels), starting from the base version's transformer weights; then
-    compare old and new on the same held-out rows. The new version replaces the default only
+    format as the gold labels), then compare old and new on the same held-out rows. The
+    transformer starts from the base's start checkpoint (``START_DIR``: the MLM/intermediate
+    weights it was fine-tuned from), for ``epochs`` (default: the base's own) so its fold models
+    score their rows out of fold; a base without one (before 2026.12.11) is fine-tuned further
+    from its own weights (``epochs`` default 3), and the manifest says the out-of-fold scores are
+    not clean (``paths.bert.training.oof_clean``). The new version replaces the default only
     when ``promote`` and its macro-F1 is at least ``min_gain`` above the old one and its
     food-safety recall did not drop by more than ``max_fs_drop``. Returns a report dict."""
     from . import MODELS_DIR, DEFAULT_POINTER, default_model_dir  # noqa: PLC0415
@@ -551,10 +571,10 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
         from .fpcheck import weak_negatives  # noqa: PLC0415
 
         weak = weak_negatives(corpus, n=n_weak, seed=seed)
+    bert_init, epochs = _retrain_start(base, base_manifest, epochs) if has_bert else (None, epochs or 3.0)
     train_model(out, labeled=labeled, seed=seed, folds=folds, bert=has_bert,
                 sentiment_from=(base / sent["dir"]) if sent else None, sentiment=False,
-                bert_init=(base / base_manifest["paths"]["bert"]["dir"]) if has_bert else None,
-                ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows, weak_rows=weak,
+                bert_init=bert_init, ft_epochs=epochs, extra_rows=rows, version=version, heldout_rows=held_rows, weak_rows=weak,
                 complaint_share=complaint_share, bert_soup=bert_soup,
                 # trained on what the base was trained on: its team-labeled corpus rows too
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
@@ -583,6 +603,22 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
         report["promoted"] = True
     (out / "retrain_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     return report
+
+
+def _retrain_start(base: Path, manifest: dict, epochs: float | None) -> tuple[Path, float]:
+    """Where a retrain's transformer starts, and for how many epochs (see the docstring above)."""
+    training = manifest["paths"]["bert"].get("training", {})
+    start = training.get("start")
+    if start and (base / start / "model.safetensors").exists():
+        if epochs is None:
+            ft = training.get("finetune", {})
+            per_epoch = -(-ft.get("n", 0) // 32)  # train_multilabel's batch size
+            epochs = training.get("epochs") or (
+                round(ft["steps"] / per_epoch, 1) if ft.get("steps") and per_epoch else 5.0)
+        return base / start, float(epochs)
+    _log(f"{base} keeps no start checkpoint: fine-tuning its transformer further; "
+         "its out-of-fold scores will be optimistic")
+    return base / manifest["paths"]["bert"]["dir"], float(epochs or 3.0)
 
 
 def _weak_negatives_of(base: Path, manifest: dict) -> int:

@@ -85,6 +85,61 @@ def test_retrain_from_corrections(tiny_base, tmp_path):
     new_manifest = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))
     assert new_manifest["data"]["corrections"] == 3
     assert (tmp_path / "new" / "retrain_report.json").exists()
+    # the transformer started from the base's start checkpoint, not its fine-tuned weights, and
+    # the new version keeps that start for the retrain after it
+    training = new_manifest["paths"]["bert"]["training"]
+    assert training["init"] == str(d / "base" / "bert-start")
+    assert training["oof_clean"] is True and training["start"] == "bert-start"
+    assert (tmp_path / "new" / "bert-start" / "model.safetensors").exists()
+
+
+def test_a_model_keeps_the_checkpoint_its_fine_tunings_started_from(tiny_base):
+    """In float16 beside the model: the MLM weights here (intermediate-task ones in a full run)."""
+    from safetensors.torch import load_file
+
+    d, _ = tiny_base
+    training = json.loads((d / "base" / "model.json").read_text(encoding="utf-8"))["paths"]["bert"]["training"]
+    assert training["start"] == "bert-start" and training["oof_clean"] is True
+    assert training["epochs"] == 1
+    start = load_file(str(d / "base" / "bert-start" / "model.safetensors"))
+    mlm = load_file(str(d / "mlm" / "model.safetensors"))
+    assert set(start) == set(mlm)
+    name = "bert.embeddings.word_embeddings.weight"
+    assert start[name].dtype.is_floating_point and start[name].element_size() == 2
+    assert start[name].float().allclose(mlm[name], atol=1e-2)
+    assert json.loads((d / "base" / "bert-start" / "stage.json").read_text())["stage"] == "mlm"
+
+
+def test_a_fine_tuned_model_is_not_kept_as_a_start(tiny_base, tmp_path):
+    from nlp.train_bert import is_clean_start, save_start
+
+    d, _ = tiny_base
+    assert is_clean_start(d / "base" / "bert-start") and not is_clean_start(d / "base" / "bert")
+    with pytest.raises(ValueError, match="not an MLM or intermediate"):
+        save_start(d / "base" / "bert", tmp_path / "start")
+
+
+def test_a_base_without_a_start_is_fine_tuned_further_and_says_so(tiny_base, tmp_path):
+    """Versions before 2026.12.11 keep no start: the retrain falls back to the base's fine-tuned
+    weights, and its manifest says its out-of-fold transformer scores are not clean."""
+    import shutil
+
+    from nlp.pipeline import retrain_from_corrections
+
+    d, labeled = tiny_base
+    old = tmp_path / "old"
+    shutil.copytree(d / "base", old, ignore=shutil.ignore_patterns("bert-start"))
+    manifest = json.loads((old / "model.json").read_text(encoding="utf-8"))
+    del manifest["paths"]["bert"]["training"]["start"]
+    (old / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    corrections = _rows("c", [("这个价格太贵了", ["price"])])
+    retrain_from_corrections(corrections, base_model_dir=old, out_dir=tmp_path / "new",
+                             heldout=_rows("h", [("太难吃", [T]), ("好慢啊", [L])]),
+                             labeled=labeled, folds=2, version="tiny-old")
+    training = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))["paths"]["bert"]["training"]
+    assert training["init"] == str(old / "bert") and training["oof_clean"] is False
+    assert "start" not in training and not (tmp_path / "new" / "bert-start").exists()
+    assert training["epochs"] == 3.0  # the old default for a further fine-tuning
 
 
 def test_a_retrain_asks_for_the_weak_negatives_its_base_had(tiny_base, tmp_path):
@@ -214,3 +269,16 @@ def test_a_soup_retrain_reports_members_and_soup_out_of_fold(tiny_base, tmp_path
     soup = training["soup_oof_macro_f1"]
     assert len(soup["members"]) == 2 and 0 <= soup["soup"] <= 1
     assert not (tmp_path / "new" / "bert-m0").exists()  # members stay in the runs directory
+
+
+def test_a_retrain_fine_tunes_for_as_many_epochs_as_its_base(tmp_path):
+    from nlp.pipeline import _retrain_start
+
+    (tmp_path / "bert-start").mkdir()
+    (tmp_path / "bert-start" / "model.safetensors").write_bytes(b"")
+    # a manifest that records its epochs, and one that records only steps and rows (batch 32)
+    for training, epochs in (({"epochs": 4.0}, 4.0),
+                             ({"finetune": {"steps": 1765, "n": 11295}}, 5.0)):
+        manifest = {"paths": {"bert": {"dir": "bert", "training": {"start": "bert-start", **training}}}}
+        assert _retrain_start(tmp_path, manifest, None) == (tmp_path / "bert-start", epochs)
+        assert _retrain_start(tmp_path, manifest, 2) == (tmp_path / "bert-start", 2.0)
