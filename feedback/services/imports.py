@@ -4,7 +4,9 @@ batch, its rows, its rejected rows and the classification jobs (outbox) commit t
 all; the pages read the batches back the way ``feedback import batches|rejected`` do.
 
 The upload is copied to a temporary directory under its own name (the suffix tells the reader
-the format; the batch keeps the name) and removed whatever happens.
+the format; the batch keeps the name) and removed whatever happens; so is an optional mapping
+file (``feedback import --mapping``'s JSON or ``列名 = field`` lines) for a layout the built-in
+header tables do not know.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from ..importing.service import KINDS
 from ..models import ImportBatch
 
 DEFAULT_MAX_MB = 50
+MAPPING_MAX_MB = 1  # a mapping names columns: a few hundred bytes
 KIND_LABELS = {"reviews": "评价", "tickets": "售后单"}
 SOURCE_LABELS = {"file": "命令行", "web": "网页上传", "api": "接口", "demo": "演示数据"}
 _COPY_CHUNK = 1024 * 1024
@@ -39,26 +42,37 @@ def max_upload_mb(settings: dict) -> float:
 
 
 def import_upload(session: Session, upload, *, kind: str, platform: str | None, created_by: str | None,
-                  max_mb: float) -> ImportResult:
+                  max_mb: float, mapping=None) -> ImportResult:
     """Import an uploaded file (a form field with ``filename`` and ``file``) in ``session``'s
-    transaction. UploadError when it cannot be imported at all; a database error that running the
-    transaction again may cure (deadlock, SQLite's writer lock) is marked retryable, so
-    pyramid_retry runs the request again, as ``run_import`` does for the CLI."""
+    transaction, its columns named by ``mapping`` (another such field, optional). UploadError when
+    it cannot be imported at all; a database error that running the transaction again may cure
+    (deadlock, SQLite's writer lock) is marked retryable, so pyramid_retry runs the request
+    again, as ``run_import`` does for the CLI."""
     if kind not in KINDS:
         raise UploadError("请选择导入类型：评价或售后单 / choose what the file holds: reviews or tickets")
-    if not getattr(upload, "filename", None) or getattr(upload, "file", None) is None:
+    if not _is_upload(upload):
         raise UploadError("请选择要上传的文件 / choose a file to upload")
     try:
         platform = check_platform(platform)
     except ImportFileError as exc:
         raise UploadError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="feedback-upload-") as tmp:
-        path = Path(tmp) / safe_filename(upload.filename)
+        path = Path(tmp) / "data" / safe_filename(upload.filename)
+        path.parent.mkdir()
         _copy(upload.file, path, max_mb)
+        mapping_path = None
+        if _is_upload(mapping):  # a form sends an empty part when no mapping was chosen
+            mapping_path = Path(tmp) / "mapping" / safe_filename(mapping.filename)
+            mapping_path.parent.mkdir()
+            _copy(mapping.file, mapping_path, MAPPING_MAX_MB, what=("映射文件", "the mapping file"))
         try:
-            return import_file(session, path, kind, platform=platform, created_by=created_by, source="web")
+            return import_file(session, path, kind, platform=platform, mapping=mapping_path,
+                               created_by=created_by, source="web")
         except ImportFileError as exc:
-            raise UploadError(_for_the_form(str(exc))) from None
+            message = str(exc)
+            if mapping_path is not None:  # name the person's file, not the temporary copy
+                message = message.replace(str(mapping_path), mapping.filename)
+            raise UploadError(_for_the_form(message)) from None
         except DBAPIError as exc:
             if retryable_error(exc):
                 mark_error_retryable(exc)
@@ -78,7 +92,11 @@ def safe_filename(name: str) -> str:
     return (stem or "upload") + suffix
 
 
-def _copy(src, path: Path, max_mb: float) -> None:
+def _is_upload(field) -> bool:
+    return bool(getattr(field, "filename", None)) and getattr(field, "file", None) is not None
+
+
+def _copy(src, path: Path, max_mb: float, what: tuple[str, str] | None = None) -> None:
     if hasattr(src, "seek"):
         src.seek(0)
     size, max_bytes = 0, int(max_mb * 1024 * 1024)
@@ -87,6 +105,8 @@ def _copy(src, path: Path, max_mb: float) -> None:
             size += len(chunk)
             if size > max_bytes:
                 limit = f"{max_mb:g}"
+                if what:
+                    raise UploadError(f"{what[0]}超过 {limit} MB / {what[1]} is larger than {limit} MB")
                 raise UploadError(f"文件超过 {limit} MB 的上传上限：请拆成几个文件分别上传，或用命令行 feedback import "
                                   f"导入 / the file is larger than the upload limit of {limit} MB: split it, or "
                                   "import it with the feedback import command")
@@ -99,8 +119,8 @@ _FORM_HINTS = (
                    "upload the file again"),
     ("feedback import reviews", "请把「类型」选为「评价」再上传 / choose 评价 (reviews) as the kind"),
     ("feedback import tickets", "请把「类型」选为「售后单」再上传 / choose 售后单 (tickets) as the kind"),
-    ("--mapping", "列映射文件只能在命令行使用：feedback import … --mapping / a mapping file is only taken by "
-                  "the command line"),
+    ("--mapping", "请在表单的「列映射」中上传一个映射文件，说明每一列是什么 / upload a mapping file in the form "
+                  "that names the columns"),
 )
 
 

@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..importing import FIELDS
 from ..models.catalog import PLATFORM_LABELS, PLATFORMS
 from ..params import matched_id, page_param
 from ..services.imports import (
@@ -36,7 +37,7 @@ def import_list(request):
     batches, has_next = recent_batches(request.dbsession, page, PAGE_SIZE)
     form = {"kind": request.GET.get("kind", "reviews"), "platform": request.GET.get("platform", "")}
     return {"batches": batches, "page": page, "has_next": has_next, "form": form, "platforms": PLATFORMS,
-            "max_mb": f"{max_upload_mb(request.registry.settings):g}", **_labels()}
+            "max_mb": f"{max_upload_mb(request.registry.settings):g}", "fields": FIELDS, **_labels()}
 
 
 @view_config(route_name="imports.list", request_method="POST", permission="ingest")
@@ -45,7 +46,8 @@ def import_create(request):
     kind, platform = p.get("kind", ""), p.get("platform") or None
     try:
         result = import_upload(request.dbsession, p.get("file"), kind=kind, platform=platform,
-                               created_by=request.user.username, max_mb=max_upload_mb(request.registry.settings))
+                               created_by=request.user.username, max_mb=max_upload_mb(request.registry.settings),
+                               mapping=p.get("mapping"))
     except UploadError as exc:
         request.tm.doom()  # nothing of this request is stored
         request.session.flash(str(exc), "error")

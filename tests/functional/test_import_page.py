@@ -50,11 +50,14 @@ def gbk_reviews_with_a_bad_row() -> bytes:
     return csv_bytes(TAOBAO_HEADER, rows, encoding="gbk")
 
 
-def upload(testapp, filename: str, data: bytes, kind: str = "reviews", platform: str = ""):
+def upload(testapp, filename: str, data: bytes, kind: str = "reviews", platform: str = "",
+           mapping: tuple[str, bytes] | None = None):
     form = testapp.get("/imports").forms["upload-form"]
     form["kind"] = kind
     form["platform"] = platform
     form["file"] = webtest.Upload(filename, data, "application/octet-stream")
+    if mapping:
+        form["mapping"] = webtest.Upload(*mapping, "application/octet-stream")
     return form.submit(status=303)
 
 
@@ -137,6 +140,41 @@ def test_a_file_without_a_platform_asks_for_one_then_imports_with_it(testapp, db
     page = upload(testapp, "快手评价.csv", data, platform="kuaishou").follow()
     assert counts_on(page)["inserted"] == 1
     assert dbsession.scalars(select(ImportBatch.platform)).one() == "kuaishou"
+
+
+# A layout no built-in header table knows: the columns must be named by a mapping.
+ODD_HEADER = ["单号", "买家说", "打分", "日期"]
+ODD_ROWS = [["D-1", "牛奶结块了，一股酸味", "1", "2026-11-20"], ["D-2", "送得很快，很新鲜", "5", "2026-11-21"]]
+
+
+def test_an_unknown_layout_asks_for_a_mapping_then_imports_with_one(testapp, dbsession, manager, upload_tmp):
+    data = csv_bytes(ODD_HEADER, ODD_ROWS, encoding="gb18030")
+    error = upload(testapp, "抖店评价.csv", data).follow().html.select_one(".flash-error").text
+    assert "unrecognized header" in error and "「列映射」" in error
+    assert count(dbsession, ImportBatch) == 0
+    mapping = "platform = douyin\n单号 = order_id\n买家说 = text\n打分 = rating\n日期 = reviewed_at\n"
+    page = upload(testapp, "抖店评价.csv", data, mapping=("抖店映射.txt", mapping.encode("utf-8"))).follow()
+    assert counts_on(page)["inserted"] == 2
+    batch = dbsession.scalars(select(ImportBatch)).one()
+    assert (batch.platform, batch.header_family, batch.filename) == ("douyin", "mapping", "抖店评价.csv")
+    rows = set(dbsession.execute(select(Review.platform_order_id, Review.text, Review.rating_stars)).all())
+    assert rows == {("D-1", "牛奶结块了，一股酸味", 1), ("D-2", "送得很快，很新鲜", 5)}
+    assert list(upload_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ('{"买家说": "comment_text"}', "unknown target fields in mapping: comment_text"),
+    ("买家说 text", "mapping line 1 lacks '='"),
+    ("买家说 = text".encode("gbk"), "mapping file must be UTF-8: 映射.txt"),
+    ("x" * (1024 * 1024 + 1), "映射文件超过 1 MB"),
+])
+def test_a_bad_mapping_is_an_error_and_stores_nothing(testapp, dbsession, manager, upload_tmp, mapping, message):
+    raw = mapping if isinstance(mapping, bytes) else mapping.encode("utf-8")
+    data = csv_bytes(ODD_HEADER, ODD_ROWS)
+    error = upload(testapp, "评价.csv", data, mapping=("映射.txt", raw)).follow().html.select_one(".flash-error").text
+    assert message in error and "feedback-upload-" not in error
+    assert count(dbsession, ImportBatch) == 0 and count(dbsession, Review) == 0
+    assert list(upload_tmp.iterdir()) == []
 
 
 def test_the_imports_notes_are_kept_with_the_batch(testapp, dbsession, manager):
