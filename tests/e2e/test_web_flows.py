@@ -242,3 +242,31 @@ def test_a_manager_uploads_a_platform_export(live_server, page, shot):
             ("web", "淘宝评价导出.csv", "gb18030", 3)
         assert s.scalars(select(OutboxJob.actor_name)).all() == ["classify_reviews"]
     assert not page.problems, page.problems
+
+
+def test_a_manager_imports_an_unknown_layout_with_a_mapping_file(live_server, page, shot):
+    """A layout no header table knows: the form's help says how to name the columns, and the
+    export uploads with a mapping file beside it."""
+    from feedback.models import ImportBatch
+    from tests.functional.import_helpers import csv_bytes
+
+    base, sf = live_server
+    _seed(sf)
+    data = csv_bytes(["单号", "买家说", "打分"], [["D-1", "酸奶胀袋了", "1"], ["D-2", "很新鲜", "5"]])
+    _login(page, base, "manager")
+    page.goto(base + "/imports")
+    page.click("#mapping-help summary")
+    assert page.locator("#mapping-help pre").is_visible()
+    assert "external_id" in page.locator("#mapping-help").inner_text()
+    page.set_input_files("#i-file", files=[{"name": "抖店评价.csv", "mimeType": "text/csv", "buffer": data}])
+    page.set_input_files("#i-mapping", files=[{"name": "映射.txt", "mimeType": "text/plain",
+                                               "buffer": "platform = douyin\n单号 = order_id\n买家说 = text\n打分 = rating\n".encode()}])
+    shot("01-mapping-form")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/imports/\d+$"))
+    assert "新增 2" in page.locator(".flash-success").inner_text()
+    shot("02-mapping-batch")
+    with sf() as s:
+        batch = s.scalars(select(ImportBatch)).one()
+        assert (batch.platform, batch.header_family, batch.inserted) == ("douyin", "mapping", 2)
+    assert not page.problems, page.problems
