@@ -579,6 +579,8 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
                 # trained on what the base was trained on: its team-labeled corpus rows too
                 corpus_label_rows=load_corpus_labels() if base_manifest.get("data", {}).get(
                     "corpus_labels") else None,
+                # scored beside the held-out part and never trained on, as in ``train``
+                validation_rows=load_corpus_labels(VALIDATION_ROUNDS, corpus),
                 runs_dir=Path(out).parent / f".runs-{version}" if out_dir else None)
     items = [{"id": r["id"], "text": r["text"], "rating": r.get("rating"), "reason": r.get("reason")}
              for r in held_rows]

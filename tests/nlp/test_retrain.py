@@ -282,3 +282,27 @@ def test_a_retrain_fine_tunes_for_as_many_epochs_as_its_base(tmp_path):
         manifest = {"paths": {"bert": {"dir": "bert", "training": {"start": "bert-start", **training}}}}
         assert _retrain_start(tmp_path, manifest, None) == (tmp_path / "bert-start", epochs)
         assert _retrain_start(tmp_path, manifest, 2) == (tmp_path / "bert-start", 2.0)
+
+
+def test_a_retrain_scores_the_validation_round_and_never_trains_on_it(tiny_base, tmp_path, monkeypatch):
+    """As `train` does: the new version's metrics have the validation round beside the held-out
+    part, and a correction whose text is a validation text is not trained on."""
+    from nlp import pipeline
+    from nlp.data import text_digest
+
+    d, labeled = tiny_base
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [{"id": "v1", "text": "客服不理人"},
+                                                     {"id": "v2", "text": "很新鲜"}])
+    rounds = write_jsonl(tmp_path / "validation.jsonl", [
+        {"id": "v1", "complaint": True, "categories": ["service"], "food_safety": False,
+         "text_sha1": text_digest("客服不理人")},
+        {"id": "v2", "complaint": False, "categories": [], "food_safety": False, "text_sha1": text_digest("很新鲜")}])
+    monkeypatch.setattr(pipeline, "VALIDATION_ROUNDS", (rounds,))
+    corrections = _rows("c", [("这个价格太贵了", ["price"]), ("客服不理人", ["service"])])
+    pipeline.retrain_from_corrections(corrections, base_model_dir=d / "base", out_dir=tmp_path / "new",
+                                      heldout=_rows("h", [("太难吃", [T]), ("好慢啊", [L])]),
+                                      labeled=labeled, epochs=1, folds=2, version="tiny-val", corpus=corpus)
+    manifest = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["corrections"] == 1 and manifest["data"]["validation_rows"] == 2
+    metrics = json.loads((tmp_path / "new" / "metrics.json").read_text(encoding="utf-8"))
+    assert all(m["n"] == 2 for m in metrics["validation"].values())
