@@ -306,3 +306,26 @@ def test_a_retrain_scores_the_validation_round_and_never_trains_on_it(tiny_base,
     assert manifest["data"]["corrections"] == 1 and manifest["data"]["validation_rows"] == 2
     metrics = json.loads((tmp_path / "new" / "metrics.json").read_text(encoding="utf-8"))
     assert all(m["n"] == 2 for m in metrics["validation"].values())
+
+
+def test_the_default_path_is_ranked_by_targets_met_then_macro_f1():
+    """One food-safety text of 15 must not outweigh points of macro-F1 (two clean retrains of
+    session 16 picked a TF-IDF path 4.5 points below the ensemble that way); a target met
+    still comes first."""
+    from nlp.pipeline import select_default
+
+    def m(macro, main4, fs):
+        return {"macro_f1": macro, "main4_min_f1": main4, "food_safety_recall": fs}
+
+    paths = {"tfidf": {}, "ensemble": {}}
+    heldout = {"lexicon": m(0.74, 0.67, 0.67), "tfidf": m(0.804, 0.829, 0.733),
+               "ensemble": m(0.849, 0.839, 0.667)}
+    assert select_default(heldout, paths) == "ensemble"
+    heldout["tfidf"] = m(0.804, 0.829, 0.933)  # meets the food-safety target too
+    assert select_default(heldout, paths) == "tfidf"
+    heldout["tfidf"] = m(0.79, 0.88, 0.60)  # meets main4 but misses macro: one target each
+    assert select_default(heldout, paths) == "ensemble"
+    # the praise gate still removes a path that flags praise
+    praise = {"lexicon": None, "tfidf": None,
+              "ensemble": {"positive_food_safety": 0.05, "negative_food_safety": 0.05}}
+    assert select_default(heldout, paths, praise) == "tfidf"
