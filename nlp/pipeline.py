@@ -529,9 +529,9 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
     format as the gold labels), then compare old and new on the same held-out rows. The
     transformer starts from the base's start checkpoint (``START_DIR``: the MLM/intermediate
     weights it was fine-tuned from), for ``epochs`` (default: the base's own) so its fold models
-    score their rows out of fold; a base without one (before 2026.12.11) is fine-tuned further
-    from its own weights (``epochs`` default 3), and the manifest says the out-of-fold scores are
-    not clean (``paths.bert.training.oof_clean``). The new version replaces the default only
+    score their rows out of fold; a base without one (trained before session 16 and not given
+    one since) is fine-tuned further from its own weights (``epochs`` default 3), and the
+    manifest says the out-of-fold scores are not clean (``paths.bert.training.oof_clean``). The new version replaces the default only
     when ``promote`` and its macro-F1 is at least ``min_gain`` above the old one and its
     food-safety recall did not drop by more than ``max_fs_drop``. Returns a report dict."""
     from . import MODELS_DIR, DEFAULT_POINTER, default_model_dir  # noqa: PLC0415
