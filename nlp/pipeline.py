@@ -280,9 +280,11 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
         bert_info = {"reused_from": str(reuse), "oof_clean": False}
         from .train_bert import is_clean_start, save_start  # noqa: PLC0415
 
-        for stage in ("intermediate", "mlm"):  # the start of the reused run, when it kept one
-            if is_clean_start(reuse / stage):
-                save_start(reuse / stage, work / START_DIR)
+        # the reused run's start: its own MLM/intermediate stage, or where its fold models began
+        began = json.loads((reuse / "fold0" / "stage.json").read_text()).get("init")
+        for start in [reuse / "intermediate", reuse / "mlm"] + ([Path(began)] if began else []):
+            if is_clean_start(start):
+                save_start(start, work / START_DIR)
                 bert_info.update(start=START_DIR, oof_clean=True)
                 break
         bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())

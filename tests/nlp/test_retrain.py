@@ -329,3 +329,22 @@ def test_the_default_path_is_ranked_by_targets_met_then_macro_f1():
     praise = {"lexicon": None, "tfidf": None,
               "ensemble": {"positive_food_safety": 0.05, "negative_food_safety": 0.05}}
     assert select_default(heldout, paths, praise) == "tfidf"
+
+
+def test_a_refit_of_a_reused_transformer_keeps_its_start(tiny_base, tmp_path):
+    """`bert_reuse`: the stackers refitted on an earlier run's transformer; the start its fold
+    models began from is kept, so a later retrain of the refit is clean too."""
+    import shutil
+
+    from nlp.pipeline import train_model
+
+    d, labeled = tiny_base
+    reuse = tmp_path / "reuse"  # the fold models of the base's run, and its final transformer
+    shutil.copytree(d / "runs", reuse, ignore=shutil.ignore_patterns("build"))
+    shutil.copytree(d / "base" / "bert", reuse / "final-bert")
+    manifest = train_model(tmp_path / "refit", labeled=labeled, folds=2, sentiment=False,
+                           bert_reuse=reuse, version="tiny-refit", runs_dir=tmp_path / "runs")
+    training = manifest["paths"]["bert"]["training"]
+    assert training["reused_from"] == str(reuse)
+    assert training["oof_clean"] is True and training["start"] == "bert-start"
+    assert (tmp_path / "refit" / "bert-start" / "model.safetensors").exists()
