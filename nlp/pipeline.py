@@ -277,23 +277,20 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
             _log(f"bert fold {f} scored (reused)")
         shutil.copytree(reuse / "final-bert", work / "bert")
         _export_int8(work / "bert", quantize)
-        bert_info = {"reused_from": str(reuse), "oof_clean": False}
-        from .train_bert import is_clean_start, save_start  # noqa: PLC0415
+        from .train_bert import keep_start  # noqa: PLC0415
 
         # the reused run's start: its own MLM/intermediate stage, or where its fold models began
         began = json.loads((reuse / "fold0" / "stage.json").read_text()).get("init")
-        for start in [reuse / "intermediate", reuse / "mlm"] + ([Path(began)] if began else []):
-            if is_clean_start(start):
-                save_start(start, work / START_DIR)
-                bert_info.update(start=START_DIR, oof_clean=True)
-                break
+        clean = keep_start([reuse / "intermediate", reuse / "mlm"] + ([Path(began)] if began else []),
+                           work / START_DIR)
+        bert_info = {"reused_from": str(reuse), "oof_clean": clean} | ({"start": START_DIR} if clean else {})
         bert_info["finetune"] = json.loads((work / "bert" / "stage.json").read_text())
         thr_bert = tune_thresholds(1 / (1 + np.exp(-oof_bert[:n_labeled or None])),
                                    y[:n_labeled or None],
                                    weights=mix_weights(y[:n_labeled or None], complaint_share))
     elif bert:
-        from .train_bert import (is_clean_start, pretrain_mlm, save_start,  # noqa: PLC0415
-                                 train_multilabel, train_multilabel_soup)
+        from .train_bert import (keep_start, pretrain_mlm, train_multilabel,  # noqa: PLC0415
+                                 train_multilabel_soup)
 
         if bert_init is not None:
             init = Path(bert_init)
@@ -317,9 +314,8 @@ def train_model(out_dir: str | Path, *, labeled: str | Path = LABELED, corpus: s
                                         log_every=50)
                 bert_info["intermediate"] = json.loads((init / "stage.json").read_text())
         # fold models that start from weights trained on labeled rows score them in sample
-        bert_info["oof_clean"] = is_clean_start(init)
+        bert_info["oof_clean"] = keep_start([init], work / START_DIR)
         if bert_info["oof_clean"]:
-            save_start(init, work / START_DIR)
             bert_info["start"] = START_DIR
         bert_info["epochs"], bert_info["lr"] = ft_epochs, ft_lr
         oof_bert = np.zeros(y.shape, dtype=np.float32)
@@ -613,12 +609,14 @@ def retrain_from_corrections(corrections: str | Path | list[dict], *, base_model
 
 def _retrain_start(base: Path, manifest: dict, epochs: float | None) -> tuple[Path, float]:
     """Where a retrain's transformer starts, and for how many epochs (see the docstring above)."""
+    from .train_bert import FT_BATCH_SIZE  # noqa: PLC0415
+
     training = manifest["paths"]["bert"].get("training", {})
     start = training.get("start")
     if start and (base / start / "model.safetensors").exists():
         if epochs is None:
             ft = training.get("finetune", {})
-            per_epoch = -(-ft.get("n", 0) // 32)  # train_multilabel's batch size
+            per_epoch = -(-ft.get("n", 0) // FT_BATCH_SIZE)
             epochs = training.get("epochs") or (
                 round(ft["steps"] / per_epoch, 1) if ft.get("steps") and per_epoch else 5.0)
         return base / start, float(epochs)

@@ -154,8 +154,11 @@ def _encode(tok_dir: str | Path, texts: list[str]) -> list[list[int]]:
     return CharTokenizer(tok_dir).encode_batch(texts, normalized=True)
 
 
+FT_BATCH_SIZE = 32  # fine-tuning batch size: a manifest's steps / ceil(n / this) = its epochs
+
+
 def train_multilabel(init_dir: str | Path, out_dir: str | Path, texts: list[str], y, *,
-                     seed: int = 13, epochs: float = 6.0, batch_size: int = 32, lr: float = 2e-4,
+                     seed: int = 13, epochs: float = 6.0, batch_size: int = FT_BATCH_SIZE, lr: float = 2e-4,
                      max_minutes: float | None = None, max_steps: int | None = None, threads: int = 2,
                      pos_weight=None, stage: str = "finetune", log_every: int = 20) -> Path:
     """Multi-label (``LABELS``) training from ``init_dir`` (an MLM, intermediate or fine-tuned
@@ -280,6 +283,16 @@ def is_clean_start(model_dir: str | Path) -> bool:
     """True when ``model_dir`` is an MLM or intermediate-task checkpoint (``stage.json``)."""
     stage = Path(model_dir) / "stage.json"
     return stage.exists() and json.loads(stage.read_text()).get("stage") in CLEAN_STAGES
+
+
+def keep_start(candidates: list[Path], out_dir: str | Path) -> bool:
+    """``save_start`` the first clean checkpoint of ``candidates`` into ``out_dir``; False when
+    none is clean (the fine-tuning began from weights that had seen labeled rows)."""
+    for start in candidates:
+        if is_clean_start(start):
+            save_start(start, out_dir)
+            return True
+    return False
 
 
 def save_start(init_dir: str | Path, out_dir: str | Path) -> Path:
