@@ -206,6 +206,9 @@ class ModelClassifier(Classifier):
         evidence = {c: self._evidence(c, a, norm) for c in cats}
         if food_safety:
             evidence["food_safety"] = a.food_safety_evidence or self._evidence("food_safety", a, norm)
+            for c in ("quality", "freshness"):  # the risk reported is what the category is about
+                if c in evidence and not evidence[c]:
+                    evidence[c] = list(evidence["food_safety"])
         conf = margin_confidence(scores, {lab: 0.5 for lab in LABELS})
         return ClassificationResult(
             id=item_id, complaint=complaint, categories=cats, food_safety=food_safety,
@@ -214,27 +217,75 @@ class ModelClassifier(Classifier):
             model=self.version)
 
     def _evidence(self, label: str, a, norm: str, k: int = 3) -> list[str]:
-        """The lexicon's spans for ``label``; failing that, the character n-grams of the text
-        that push the TF-IDF model hardest towards it."""
+        """The lexicon's spans for ``label``; failing that, the words of the text whose character
+        n-grams push the TF-IDF model hardest towards it (see ``word_evidence``)."""
         spans = a.evidence.get(label, []) if label in CATEGORIES else []
         if spans or self.tfidf is None:
             return list(spans)
-        from .tfidf import char_ngrams  # noqa: PLC0415
-
         j = list(self.tfidf.labels).index(label)
-        scored = {}
-        for g in set(char_ngrams(norm, 2, 3)):
-            idx = self.tfidf.index.get(g)
-            if idx is not None and all(ch.isalnum() for ch in g):
-                w = float(self.tfidf.coef[j, idx] * self.tfidf.idf[idx])
-                if w > 0:
-                    scored[g] = w
-        top = sorted(scored, key=scored.get, reverse=True)
-        kept: list[str] = []
-        for g in top:
-            if any(g in x or x in g for x in kept):
+        index, coef, idf = self.tfidf.index, self.tfidf.coef[j], self.tfidf.idf
+
+        def weight(gram: str) -> float:
+            idx = index.get(gram)
+            return 0.0 if idx is None else float(coef[idx] * idf[idx])
+
+        return word_evidence(self.lexicon.segmenter.cut(norm), weight, k,
+                             self.lexicon.single_char_words)
+
+
+#: function words that are no evidence on their own, however a model weighs their n-grams
+EVIDENCE_STOPWORDS = frozenset("""的 了 是 有 在 就 都 也 还 很 又 和 与 及 或 而 但 这 那 个 一 一个 一些 一点 一下
+我 你 他 她 它 我们 你们 他们 大家 自己 这个 那个 这次 这些 那些 什么 怎么 还有 就是 都是 全是 也是 还是 但是 可是
+不过 然后 而且 所以 因为 如果 虽然 已经 真的 感觉 觉得 时候 好多 很多 里面 出来 起来 下去 过来 一样 一次 一块 一颗
+有点 有些 比较 非常 特别 太 吧 吗 呢 啊 呀 哦 嘛 啦 哈 的话 东西 今天 昨天 这样 那样 没有 给 让 被 把 从 到 对 说
+似的 一般 原来 后来 之前 以后 以前 现在 全 才 再 只 能 会 要 想 看 去 来 上 下 里 中 后 前""".split())
+EVIDENCE_MAX_CHARS = 6
+
+
+def word_evidence(tokens: list[str], weight, k: int = 3, content_chars=frozenset()) -> list[str]:
+    """The ``k`` spans of whole jieba words whose character 2-3-grams ``weight`` (a TF-IDF
+    coefficient x idf) scores highest. An n-gram counts for the word that holds it, or for the
+    run of words it covers exactly ("有虫" = 有 + 虫). No evidence a manager can read: n-grams
+    that cut a word ("完嘴" in 吃完/嘴里), and spans without a content word (a word of two or more
+    characters that is no function word, or one of ``content_chars``: 虫, 酸, 臭 ...)."""
+    starts = [0]
+    for t in tokens:
+        starts.append(starts[-1] + len(t))
+    text = "".join(tokens)
+    token_at = {}  # character offset -> index of the token it falls in
+    for i, t in enumerate(tokens):
+        for c in range(starts[i], starts[i + 1]):
+            token_at[c] = i
+    best: dict[tuple[int, int], float] = {}
+    for n in (2, 3):
+        for p in range(len(text) - n + 1):
+            gram = text[p:p + n]
+            if not all(ch.isalnum() for ch in gram):
                 continue
-            kept.append(g)
-            if len(kept) == k:
-                break
-        return kept
+            w = weight(gram)
+            if w <= 0:
+                continue
+            first, last = token_at[p], token_at[p + n - 1]
+            if first != last and (starts[first] != p or starts[last + 1] != p + n):
+                continue  # the n-gram cuts a word
+            span = (first, last + 1)
+            if w > best.get(span, 0.0):
+                best[span] = w
+    kept: list[str] = []
+    for (i, j), _ in sorted(best.items(), key=lambda kv: kv[1], reverse=True):
+        # filler at either end goes ("的肘子" -> 肘子, "苹果都" -> 苹果) while two characters stay ("有虫")
+        while j - i > 1 and tokens[i] in EVIDENCE_STOPWORDS and starts[j] - starts[i + 1] >= 2:
+            i += 1
+        while j - i > 1 and tokens[j - 1] in EVIDENCE_STOPWORDS and starts[j - 1] - starts[i] >= 2:
+            j -= 1
+        words = tokens[i:j]
+        phrase = "".join(words)
+        if len(phrase) > EVIDENCE_MAX_CHARS or not any(ch.isalpha() for ch in phrase) or not any(
+                t in content_chars or (len(t) > 1 and t not in EVIDENCE_STOPWORDS) for t in words):
+            continue
+        if any(phrase in x or x in phrase for x in kept):
+            continue
+        kept.append(phrase)
+        if len(kept) == k:
+            break
+    return kept

@@ -20,7 +20,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.08"
+LEXICON_VERSION = "lexicon-2026.12.14"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么 不如".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -256,7 +256,13 @@ _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂 "
                           "坏肚子 小虫子 不锈钢丝 泥块 细菌性 石籽 碎石 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 "
-                          "鸭毛 漂浮物 三聚 塑胶线 塑料线 窜稀 肠胃不舒服".split())
+                          "鸭毛 漂浮物 三聚 塑胶线 塑料线 窜稀 肠胃不舒服 "
+                          # objects found in the food (team rows: 27 of 28 with one are quality)
+                          "钢丝球 碎玻璃 玻璃碴 玻璃碴子 玻璃渣 玻璃渣子 烟蒂 烟屁股 老鼠屎 鼠屎 老鼠粪 飞虫 小虫 虫卵 "
+                          "蚂蚁 死蚂蚁 蛾子 飞蛾 甲虫 小甲虫 蛀虫 米虫 毛发 黑毛 鼻毛 不明物 沙子 小石子 蚊子 蠕虫 肉虫".split())
+#: a food-safety match naming one of these is an object found in the food ("嚼到一块硬塑料"): quality
+_OBJECTS = ("头发", "虫", "苍蝇", "蟑螂", "异物", "玻璃", "钢丝", "铁丝", "螺丝", "烟头", "指甲", "石子",
+            "沙子", "塑料", "蚂蚁", "蚊子", "老鼠", "毛发")
 #: food-safety words that retell a scandal or name a feeling rather than report an incident with
 #: this order: alone, they come as often in boycott posts, jokes and "吃得不舒服" as in real
 #: reports (training rows: 23 of 73 such texts are no complaint), so on a model path they flag a
@@ -394,15 +400,46 @@ _JUST_RIGHT = re.compile(r"[^。！？!?不没别]{0,4}?[,，、 ]?(也|就|都|
                          r"(刚刚好|刚好|正好|正合适|合适|适合|适中|正合我意|喜欢|爱吃|好吃|好喝|不错|很棒)")
 
 
+# the first characters of the taste and freshness words an A-not-A question asks about; not
+# 给/理/管 ("还给不给退款了？" is a complaint) nor 是 ("但是不是很甜" is no question)
+_ASKED = frozenset("好甜新鲜脆香酸辣咸淡苦臭烂坏软硬正")
+
+
+def asks_either_way(text: str, start: int) -> bool:
+    """True when the word at ``start`` is the second half of an A-not-A question about taste or
+    freshness: "好不好吃", "甜不甜", "新鲜不新鲜" (not yet tasted) report nothing; the word
+    starts at 不/没 or right after it."""
+    if start < len(text) and text[start] in "不没":
+        nxt = start + 1
+        if nxt >= len(text) or text[nxt] not in _ASKED:
+            return False
+        return (start >= 1 and text[start - 1] == text[nxt]) or (
+            start >= 2 and text[start - 2:start] == text[nxt:nxt + 2])
+    return (2 <= start < len(text) and text[start] in _ASKED and text[start - 1] in "不没"
+            and text[start - 2] == text[start])
+
+
 def clause_cancels(text: str, start: int, denial: bool = True) -> bool:
     """True when the clause before ``start`` (a complaint or food-safety word or match) asks
     about, supposes or reports second-hand what follows, or (``denial``) denies it."""
+    if asks_either_way(text, start):
+        return True
     before = text[max(0, start - CLAUSE_LOOKBACK):start]
     m = _CLAUSE_BREAK.match(before)  # greedy: up to the last clause break
     if m:
         before = before[m.end():]
     return bool(before) and ((denial and _DENIED_BEFORE.search(before) is not None)
                              or _HEDGE.search(before) is not None)
+
+
+# "咬到个硬的", "嚼到一块硬塑料片", "硬东西": something hard bitten on is an object in the food
+# (quality, with the food-safety rules), not a texture
+_HARD_BITTEN = re.compile(r"(咬|嚼|吃|硌|咯|喝)(到|出)了?(个|一个|一块|一颗|一粒|一根|一片|块|颗|粒|根|片)?$")
+_HARD_THING = re.compile(r"的?(东西|物|渣|塑料|石子|石头|颗粒|异物|玩意|毛|片|丝)")
+
+
+def _hard_object(text: str, start: int, end: int) -> bool:
+    return bool(_HARD_BITTEN.search(text, max(0, start - 8), start) or _HARD_THING.match(text, end))
 
 
 # A pattern match that ends in a negated complaint word is praise: "物流不慢", "态度一点也不差"
@@ -493,6 +530,15 @@ class LexiconClassifier(Classifier):
         self._relevant = frozenset(PRAISE | set(self.lexicon.words) | set(self.lexicon.positive)
                                    | (FOOD_SAFETY_WORDS - NOT_FOOD_SAFETY))
 
+    @property
+    def single_char_words(self) -> frozenset[str]:
+        """The one-character words the lexicon acts on (虫, 酸, 臭, 贵 ...)."""
+        got = self.__dict__.get("_single_char_words")
+        if got is None:
+            got = self.__dict__["_single_char_words"] = frozenset(
+                w for w in self.lexicon.vocabulary() if len(w) == 1)
+        return got
+
     # -- analysis -------------------------------------------------------------------------
     def analyze(self, text: str, normalized: bool = False) -> LexiconAnalysis:
         if not normalized:
@@ -519,6 +565,8 @@ class LexiconClassifier(Classifier):
             reported = (entries is not None or fs_word) and not negated and not _denied_after(
                 tokens, i) and not clause_cancels(text, start)
             if entries is not None:
+                if tok == "硬" and _hard_object(text, start, end):
+                    entries = [(c, w) for c, w in entries if c != "taste"]
                 if reported and not (has_praise and tok in mentions and _aspect_praised(tokens, i)):
                     for cat, w in entries:
                         if w > seen[cat].get(tok, 0.0):
@@ -543,7 +591,7 @@ class LexiconClassifier(Classifier):
             for m in rx.finditer(text):
                 span = m.group(0)
                 if (w > seen[cat].get(span, 0.0) and not _DENIED_TAIL.match(text, m.end())
-                        and not _NEGATED_END.search(span)
+                        and not _NEGATED_END.search(span) and not asks_either_way(text, m.start())
                         and not (span[0] in "不没" and span.endswith(positive_ends)
                                  and _JUST_RIGHT.match(text, m.end()))):
                     seen[cat][span] = w
@@ -557,7 +605,7 @@ class LexiconClassifier(Classifier):
         _drop_restated(seen)
         # a bare illness / foreign object report is a quality complaint (TAXONOMY)
         for w in fs_ev:
-            if w in _FS_QUALITY and w not in seen["quality"]:
+            if (w in _FS_QUALITY or any(o in w for o in _OBJECTS)) and w not in seen["quality"]:
                 seen["quality"][w] = 1.0
         raw = {c: sum(seen[c].values()) for c in CATEGORIES}
         evidence = {c: _dedupe_spans(seen[c]) for c in CATEGORIES if seen[c]}

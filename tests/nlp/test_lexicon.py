@@ -593,3 +593,46 @@ def test_hearsay_food_safety_words_are_told_from_incident_spans():
     # a pattern's span or an incident word is a report, never hearsay
     assert not hearsay_only(lex.analyze("喝完这个牛奶肚子难受了一晚上").food_safety_evidence)
     assert not hearsay_only(lex.analyze("汤里有头发").food_safety_evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "不知道好不好吃，帮同事带的",          # A-not-A: a question before tasting
+    "还没吃，甜不甜不知道",
+    "新鲜不新鲜还不知道，看着还行",
+    "表面看起来还好，还不知道好吃不好吃",
+])
+def test_an_a_not_a_question_reports_no_taste(lexicon_clf, text):
+    assert not lexicon_clf.classify(text).complaint, text
+
+
+@pytest.mark.parametrize("text,category", [
+    ("真的不好吃", "taste"),
+    ("不甜不甜不甜，再也不买了", "taste"),           # a repetition, not a question
+    ("苹果水份足，但是不是很甜", "taste"),            # 但是 + 不是很甜: no question
+    ("说好的退款呢？还给不给退款了？", "service"),     # a rhetorical question is a complaint
+])
+def test_a_complaint_next_to_a_look_alike_question_still_counts(lexicon_clf, text, category):
+    assert category in lexicon_clf.classify(text).categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "咬到个硬的，吐出来一看是钢丝球",
+    "嚼到一块硬塑料片，牙都硌疼了",
+    "饭里有沙子",
+    "吃出一只死蚂蚁",
+])
+def test_an_object_found_in_the_food_is_quality_not_texture(lexicon_clf, text):
+    r = lexicon_clf.classify(text)
+    assert r.food_safety and r.categories == ["quality"], (text, r.categories, r.evidence)
+    assert r.evidence["quality"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("牛肉太硬了嚼不动", ["taste"]),
+    ("米饭好硬", ["taste"]),
+    ("这苹果太粉了，一点不脆", ["taste"]),       # mealy texture
+    ("点了份炒河粉，送得很快", []),               # 粉 in a dish's name is no texture
+    ("豆浆粉冲出来很香", []),
+])
+def test_hard_and_mealy_are_texture_only_when_said_of_the_food(lexicon_clf, text, expected):
+    assert lexicon_clf.classify(text).categories == expected, text
