@@ -17,6 +17,18 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _RATING_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)|([一二三四五]))\s*(?:星|分|颗星)?$")
 
 
+#: ``sources["evidence:<label>"] = "model"``: that label's evidence is words a model weighed
+#: (``classifier.word_evidence``), not words the lexicon matched: they show a manager why, but
+#: they are no quote of the buyer's complaint (reply drafts leave them out)
+MODEL_EVIDENCE = "evidence:"
+
+
+def model_evidence_labels(sources: dict | None) -> set[str]:
+    """The labels whose evidence a model chose (see ``MODEL_EVIDENCE``)."""
+    return {k[len(MODEL_EVIDENCE):] for k, v in (sources or {}).items()
+            if isinstance(k, str) and k.startswith(MODEL_EVIDENCE) and v == "model"}
+
+
 @dataclass
 class ClassificationResult:
     id: Any

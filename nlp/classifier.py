@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import (CATEGORIES, LABELS, LOW_CONFIDENCE, ClassificationResult, Classifier,
-                   batch_items, error_result, has_cjk, margin_confidence, parse_item)
+from .base import (CATEGORIES, LABELS, LOW_CONFIDENCE, MODEL_EVIDENCE, ClassificationResult,
+                   Classifier, batch_items, error_result, has_cjk, margin_confidence, parse_item)
 from .lexicon import LexiconClassifier, hearsay_only
 from .text import has_content, normalize
 
@@ -204,11 +204,17 @@ class ModelClassifier(Classifier):
         if complaint:
             scores["complaint"] = max(scores["complaint"], 0.5)
         evidence = {c: self._evidence(c, a, norm) for c in cats}
+        chosen_by_model = {c for c in cats if evidence[c] and not a.evidence.get(c)}
         if food_safety:
             evidence["food_safety"] = a.food_safety_evidence or self._evidence("food_safety", a, norm)
+            if not a.food_safety_evidence and evidence["food_safety"]:
+                chosen_by_model.add("food_safety")
             for c in ("quality", "freshness"):  # the risk reported is what the category is about
                 if c in evidence and not evidence[c]:
                     evidence[c] = list(evidence["food_safety"])
+                    if "food_safety" in chosen_by_model:
+                        chosen_by_model.add(c)
+        sources.update({MODEL_EVIDENCE + c: "model" for c in sorted(chosen_by_model)})
         conf = margin_confidence(scores, {lab: 0.5 for lab in LABELS})
         return ClassificationResult(
             id=item_id, complaint=complaint, categories=cats, food_safety=food_safety,

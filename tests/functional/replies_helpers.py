@@ -15,7 +15,7 @@ def complaint(session, text, categories, evidence=None, *, food_safety=False, pl
               rating=1, product="赣南脐橙5斤装", carrier="中通快递", reviewed_at=None, followup_at=None,
               paid=dt.datetime(2026, 11, 1, 9, 0), shipped=dt.datetime(2026, 11, 2, 18, 0),
               signed=dt.datetime(2026, 11, 7, 10, 0), production_date=dt.date(2026, 10, 20),
-              corrective=None, corrective_category=None, complaint=True) -> Review:
+              corrective=None, corrective_category=None, complaint=True, sources=None) -> Review:
     n = next(_seq)
     sku = f"RSKU-{n}"
     prod = Product(sku=sku, name=product, shelf_life_days=30)
@@ -37,7 +37,7 @@ def complaint(session, text, categories, evidence=None, *, food_safety=False, pl
     session.flush()
     session.add(Classification(review_id=review.id, model_version="test", complaint=complaint,
                                categories=list(categories), food_safety=food_safety,
-                               evidence=evidence or {}, scores={}, confidence=0.9))
+                               evidence=evidence or {}, sources=sources or {}, scores={}, confidence=0.9))
     session.flush()
     if corrective is not None:
         entry = factories.ledger_entry(session, categories=categories or ["other"], review_obj=review,

@@ -36,6 +36,17 @@ def test_draft_uses_order_facts_and_the_tasks_corrective_action(dbsession):
     assert not [i for i in d.issues if i["severity"] == "error"]
 
 
+def test_a_draft_does_not_quote_words_a_model_chose(dbsession):
+    # the classifier marks evidence it took from a model's weights, not the lexicon (nlp.base)
+    review = complaint(dbsession, "要的肘子送个鸡腿", ["quality"], {"quality": ["肘子", "鸡腿"]},
+                       sources={"quality": "ensemble", "evidence:quality": "model"})
+    d = draft_for(dbsession, review)
+    assert "肘子" not in d.text and "鸡腿" not in d.text
+    plain = complaint(dbsession, "要的肘子送个鸡腿", ["quality"], {"quality": ["肘子", "鸡腿"]},
+                      sources={"quality": "ensemble"})
+    assert "“肘子”" in draft_for(dbsession, plain).text
+
+
 def test_food_safety_draft_is_held_for_an_admin(dbsession):
     review = complaint(dbsession, "吃了以后全家拉肚子，袋子里还有虫", ["quality"], {"quality": ["拉肚子", "虫"]},
                        food_safety=True, product="手撕牛肉干")

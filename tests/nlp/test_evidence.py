@@ -1,6 +1,7 @@
 """Evidence a manager can read: whole words, never an n-gram that cuts one, never filler."""
 import pytest
 
+from nlp.base import model_evidence_labels
 from nlp.classifier import EVIDENCE_STOPWORDS, word_evidence
 from nlp.text import normalize
 
@@ -53,12 +54,17 @@ def test_the_shipped_models_evidence_is_whole_words(default_clf, text):
     for w in words:
         bounds.add(max(bounds) + len(w))
     norm = normalize(text)
+    lexicon_evidence = default_clf.lexicon.analyze(norm, normalized=True).evidence
+    # the words a model chose are marked, so reply drafts do not quote them to the buyer
+    assert model_evidence_labels(r.sources) == {
+        c for c in r.categories if r.evidence[c] and not lexicon_evidence.get(c)
+        and not (r.food_safety and r.evidence[c] == r.evidence["food_safety"])}
     for cat in r.categories:
         for span in r.evidence[cat]:
             start = norm.find(span)
             assert start >= 0, (span, text)
             # the lexicon's own phrase patterns may span words freely; the model's words may not
-            if span not in default_clf.lexicon.analyze(norm, normalized=True).evidence.get(cat, []) \
+            if span not in lexicon_evidence.get(cat, []) \
                     and span not in r.evidence.get("food_safety", []):
                 assert start in bounds and start + len(span) in bounds, (cat, span, words)
                 assert span not in EVIDENCE_STOPWORDS

@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nlp.base import model_evidence_labels
+
 from ...models import Classification, LedgerEntry, Order, Review, RootCauseTask, TaskEvidence
 from .engine import ReplyFacts, ReplyInput
 
@@ -77,4 +79,5 @@ def build_input(session: Session, review: Review, classification: Classification
         key=str(review.id), text=text, categories=categories,
         evidence={k: list(v) for k, v in evidence.items() if isinstance(v, list)},
         food_safety=bool(cls.food_safety) if cls is not None else False,
+        model_evidence=frozenset(model_evidence_labels(cls.sources) if cls is not None else ()),
         buyer_tier=review.buyer_tier, facts=facts)

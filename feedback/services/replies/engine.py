@@ -63,6 +63,9 @@ class ReplyInput:
     evidence: dict[str, list[str]] = field(default_factory=dict)
     food_safety: bool = False
     buyer_tier: str | None = None
+    # labels whose evidence words a model chose (nlp.base.MODEL_EVIDENCE): they tell a manager
+    # why, but they are no quote of the buyer's complaint ("肘子", "鸡腿"), so drafts leave them out
+    model_evidence: frozenset[str] = frozenset()
     facts: ReplyFacts = field(default_factory=ReplyFacts)
 
 
@@ -208,6 +211,10 @@ class Drafter:
         return rendered[_seed(key, kind, category, salt) % len(rendered)]
 
     # --- problem naming ---------------------------------------------------------------------
+    def _quotable(self, label: str, words: list[str], inp: ReplyInput) -> list[str]:
+        """The buyer's own complaint words for ``label``, never words a model chose."""
+        return [] if label in inp.model_evidence else self._safe_words(words)
+
     def _safe_words(self, words) -> list[str]:
         """Evidence words fit to quote: two characters or more, no rule broken, no duplicates."""
         out: list[str] = []
@@ -291,7 +298,7 @@ class Drafter:
             phrases, words = [], []
             for c in categories or ["quality"]:
                 raw = _words((inp.evidence or {}).get(c, []))
-                ev = self._safe_words(raw)
+                ev = self._quotable(c, raw, inp)
                 found = self.problems_for(c, raw + [text], text, food_safety_only=True)
                 if found:
                     safety_cats.append(c)
@@ -323,7 +330,7 @@ class Drafter:
         n_acked = 1 if safety_cats else 0
         for c in rest:
             raw = _words((inp.evidence or {}).get(c, []))
-            ev = self._safe_words(raw)
+            ev = self._quotable(c, raw, inp)
             found = self.problems_for(c, raw, text, food_safety_only=False if inp.food_safety else None)
             phrases = [p for p, _ in found]
             if len(phrases) > 1:  # the generic phrase only when nothing more specific was found

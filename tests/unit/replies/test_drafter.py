@@ -173,3 +173,15 @@ def test_near_expiry_shipment_is_admitted_not_defended():
     r = drafter().draft(inp(2, "牛奶快过期了，日期很老", ["freshness"], {"freshness": ["快过期", "日期"]}, facts=facts))
     assert "2026年1月5日" in r.text and "约12%" in r.text and "出库把关没做好" in r.text
     assert not errors(r.issues)
+
+
+def test_words_a_model_chose_are_not_quoted_to_the_buyer():
+    text = "要的肘子送个鸡腿"
+    evidence = {"quality": ["肘子", "鸡腿"]}
+    quoted = drafter().draft(inp(41, text, ["quality"], evidence))
+    assert "“肘子”" in quoted.text  # the same words as the lexicon's would be quoted
+    r = drafter().draft(ReplyInput(key="41", text=text, categories=["quality"], evidence=evidence,
+                                   model_evidence=frozenset({"quality"})))
+    assert "肘子" not in r.text and "鸡腿" not in r.text and "“" not in r.text
+    assert "品质" in r.text  # the category is still answered, in general words
+    assert not errors(r.issues)
