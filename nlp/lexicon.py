@@ -438,8 +438,14 @@ _HARD_BITTEN = re.compile(r"(咬|嚼|吃|硌|咯|喝)(到|出)了?(个|一个|�
 _HARD_THING = re.compile(r"的?(东西|物|渣|塑料|石子|石头|颗粒|异物|玩意|毛|片|丝)")
 
 
+# ... nor is an ice pack or frozen goods still hard on arrival ("冰袋没化还是硬的")
+_HARD_FROZEN = re.compile(r"(冰袋|冰块|冰砖|冻)[^,.!?，。！？]{0,8}$")
+
+
 def _hard_object(text: str, start: int, end: int) -> bool:
-    return bool(_HARD_BITTEN.search(text, max(0, start - 8), start) or _HARD_THING.match(text, end))
+    """True when 硬 at ``start`` is no texture of the food: an object bitten on, or ice."""
+    return bool(_HARD_BITTEN.search(text, max(0, start - 8), start) or _HARD_THING.match(text, end)
+                or _HARD_FROZEN.search(text, max(0, start - 10), start))
 
 
 # A pattern match that ends in a negated complaint word is praise: "物流不慢", "态度一点也不差"

@@ -636,3 +636,18 @@ def test_an_object_found_in_the_food_is_quality_not_texture(lexicon_clf, text):
 ])
 def test_hard_and_mealy_are_texture_only_when_said_of_the_food(lexicon_clf, text, expected):
     assert lexicon_clf.classify(text).categories == expected, text
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("冰袋没化，很冰", []),                                   # an ice pack that held is praise
+    ("冷链做得好，到的时候冰袋还是硬的", []),                 # nor is hard ice a texture
+    ("冰袋都没怎么化，肉很新鲜", []),
+    ("冰袋化了，肉也软了", ["freshness", "logistics"]),
+    ("泡沫箱破了，冰袋没了", ["logistics"]),
+    ("水果类，连冰袋都没有", ["logistics"]),
+    ("冷链是摆设吧，到手都软了", ["freshness", "logistics"]),
+])
+def test_ice_packs_and_the_cold_chain(lexicon_clf, text, expected):
+    r = lexicon_clf.classify(text)
+    assert r.categories == expected, (text, r.categories, r.evidence)
+    assert "冰袋没" not in r.evidence.get("logistics", []), "a span never ends on a bare negator"
