@@ -615,6 +615,8 @@ class LexiconClassifier(Classifier):
                 seen["quality"][w] = 1.0
         raw = {c: sum(seen[c].values()) for c in CATEGORIES}
         evidence = {c: _dedupe_spans(seen[c]) for c in CATEGORIES if seen[c]}
+        if evidence:
+            evidence = _whole_words(text, tokens, evidence)
         return LexiconAnalysis(text, raw, evidence, bool(fs_ev), list(dict.fromkeys(fs_ev)), praise)
 
     @staticmethod
@@ -743,6 +745,29 @@ def _drop_restated(seen: dict[str, dict[str, float]]) -> None:
     if any("态度" in sp or "脾气" in sp for sp in seen["logistics"]):
         for sp in [sp for sp in seen["service"] if any(w in sp for w in _RUDE)]:
             del seen["service"][sp]
+
+
+def _whole_words(text: str, tokens: list[str], evidence: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Evidence spans that end inside a word (a pattern's match: "和图片有点差" of 差距, "不送上" of
+    上楼) run on to the word's end, at most ``_SNAP_MAX`` characters, so a span reads as words."""
+    ends = set(accumulate(map(len, tokens), initial=0))
+    out = {}
+    for cat, spans in evidence.items():
+        fixed = []
+        for span in spans:
+            at = text.find(span)
+            end = at + len(span)
+            if at >= 0 and end not in ends:
+                nxt = next((e for e in range(end + 1, min(len(text), end + _SNAP_MAX) + 1) if e in ends), None)
+                if nxt is not None:
+                    span = text[at:nxt]
+            if span not in fixed:
+                fixed.append(span)
+        out[cat] = fixed
+    return out
+
+
+_SNAP_MAX = 3
 
 
 def _dedupe_spans(spans: dict[str, float]) -> list[str]:

@@ -651,3 +651,12 @@ def test_ice_packs_and_the_cold_chain(lexicon_clf, text, expected):
     r = lexicon_clf.classify(text)
     assert r.categories == expected, (text, r.categories, r.evidence)
     assert "冰袋没" not in r.evidence.get("logistics", []), "a span never ends on a bare negator"
+
+
+@pytest.mark.parametrize("text,category,span", [
+    ("实物和图片有点差距，个头小", "quality", "和图片有点差距"),   # the pattern stops inside 差距
+    ("快递员不送上楼，让我自己下去拿", "logistics", "不送上楼"),
+])
+def test_a_patterns_evidence_ends_on_a_word_boundary(lexicon_clf, text, category, span):
+    r = lexicon_clf.classify(text)
+    assert span in r.evidence[category], r.evidence

@@ -185,3 +185,8 @@ def test_words_a_model_chose_are_not_quoted_to_the_buyer():
     assert "肘子" not in r.text and "鸡腿" not in r.text and "“" not in r.text
     assert "品质" in r.text  # the category is still answered, in general words
     assert not errors(r.issues)
+
+
+def test_a_couriers_title_is_no_quote():
+    r = drafter().draft(inp(42, "快递员不送上楼，让我自己下去拿", ["logistics"], {"logistics": ["不送上楼", "快递员"]}))
+    assert "“快递员”" not in r.text and "“不送上楼”" in r.text
