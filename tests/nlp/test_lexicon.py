@@ -660,3 +660,22 @@ def test_ice_packs_and_the_cold_chain(lexicon_clf, text, expected):
 def test_a_patterns_evidence_ends_on_a_word_boundary(lexicon_clf, text, category, span):
     r = lexicon_clf.classify(text)
     assert span in r.evidence[category], r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "核桃仁有股哈喇子味，这是陈货吧",
+    "卤蛋袋子胀袋了，跟个气球一样",
+])
+def test_spoilage_named_only_by_a_food_safety_word_is_freshness(lexicon_clf, text):
+    r = lexicon_clf.classify(text)
+    assert r.food_safety and "freshness" in r.categories, (text, r.categories, r.evidence)
+
+
+def test_a_scandal_word_is_no_spoilage_evidence(lexicon_clf):
+    assert "freshness" not in lexicon_clf.analyze("防腐剂太多了，不健康").evidence
+
+
+@pytest.mark.parametrize("text", ["饭盒压坏了", "菜盒子摔坏了", "汤碗压坏了，洒了一袋子"])
+def test_a_box_broken_on_the_way_is_no_food_safety_risk(lexicon_clf, text):
+    r = lexicon_clf.classify(text)
+    assert not r.food_safety and "logistics" in r.categories, (text, r.categories, r.evidence)
