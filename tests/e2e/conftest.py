@@ -43,7 +43,11 @@ def live_server(backend, fresh_db_url):
     try:
         yield f"http://127.0.0.1:{server.effective_port}", get_session_factory(engine)
     finally:
-        server.close()
+        # close the server and its open connections from the server's own loop thread (a thunk on
+        # its trigger): closed from here, a socket the loop is select()ing on raises EBADF there
+        from waitress import wasyncore
+
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=10)
         engine.dispose()
 
