@@ -11,6 +11,7 @@ above), so a manager can compare them across labels and versions.
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -203,10 +204,10 @@ class ModelClassifier(Classifier):
         scores["complaint"] = max(scores[c] for c in CATEGORIES)
         if complaint:
             scores["complaint"] = max(scores["complaint"], 0.5)
-        evidence = {c: self._evidence(c, a, norm) for c in cats}
+        evidence = {c: self._evidence(c, a) for c in cats}
         chosen_by_model = {c for c in cats if evidence[c] and not a.evidence.get(c)}
         if food_safety:
-            evidence["food_safety"] = a.food_safety_evidence or self._evidence("food_safety", a, norm)
+            evidence["food_safety"] = a.food_safety_evidence or self._evidence("food_safety", a)
             if not a.food_safety_evidence and evidence["food_safety"]:
                 chosen_by_model.add("food_safety")
             for c in ("quality", "freshness"):  # the risk reported is what the category is about
@@ -222,7 +223,7 @@ class ModelClassifier(Classifier):
             low_confidence=conf < LOW_CONFIDENCE or not has_cjk(norm) or model_only_fs,
             model=self.version)
 
-    def _evidence(self, label: str, a, norm: str, k: int = 3) -> list[str]:
+    def _evidence(self, label: str, a, k: int = 3) -> list[str]:
         """The lexicon's spans for ``label``; failing that, the words of the text whose character
         n-grams push the TF-IDF model hardest towards it (see ``word_evidence``)."""
         spans = a.evidence.get(label, []) if label in CATEGORIES else []
@@ -235,8 +236,7 @@ class ModelClassifier(Classifier):
             idx = index.get(gram)
             return 0.0 if idx is None else float(coef[idx] * idf[idx])
 
-        return word_evidence(self.lexicon.segmenter.cut(norm), weight, k,
-                             self.lexicon.single_char_words)
+        return word_evidence(a.tokens, weight, k, self.lexicon.single_char_words)
 
 
 #: function words that are no evidence on their own, however a model weighs their n-grams
@@ -254,9 +254,7 @@ def word_evidence(tokens: list[str], weight, k: int = 3, content_chars=frozenset
     run of words it covers exactly ("有虫" = 有 + 虫). No evidence a manager can read: n-grams
     that cut a word ("完嘴" in 吃完/嘴里), and spans without a content word (a word of two or more
     characters that is no function word, or one of ``content_chars``: 虫, 酸, 臭 ...)."""
-    starts = [0]
-    for t in tokens:
-        starts.append(starts[-1] + len(t))
+    starts = list(accumulate(map(len, tokens), initial=0))
     text = "".join(tokens)
     token_at = {}  # character offset -> index of the token it falls in
     for i, t in enumerate(tokens):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from itertools import accumulate
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base import (CATEGORIES, ClassificationResult, Classifier, batch_items, error_result,
@@ -521,6 +521,7 @@ class LexiconAnalysis:
     food_safety_evidence: list[str]
     praise: float = 0.0
     negations: int = 0
+    tokens: list[str] = field(default_factory=list)  # the jieba cut, for callers that need words
 
 
 class LexiconClassifier(Classifier):
@@ -540,15 +541,8 @@ class LexiconClassifier(Classifier):
         # food-safety words); the others are skipped at the cost of one set lookup
         self._relevant = frozenset(PRAISE | set(self.lexicon.words) | set(self.lexicon.positive)
                                    | (FOOD_SAFETY_WORDS - NOT_FOOD_SAFETY))
-
-    @property
-    def single_char_words(self) -> frozenset[str]:
-        """The one-character words the lexicon acts on (虫, 酸, 臭, 贵 ...)."""
-        got = self.__dict__.get("_single_char_words")
-        if got is None:
-            got = self.__dict__["_single_char_words"] = frozenset(
-                w for w in self.lexicon.vocabulary() if len(w) == 1)
-        return got
+        #: the one-character words the lexicon acts on (虫, 酸, 臭, 贵 ...): content, not filler
+        self.single_char_words = frozenset(w for w in self.lexicon.vocabulary() if len(w) == 1)
 
     # -- analysis -------------------------------------------------------------------------
     def analyze(self, text: str, normalized: bool = False) -> LexiconAnalysis:
@@ -627,7 +621,8 @@ class LexiconClassifier(Classifier):
         evidence = {c: _dedupe_spans(seen[c]) for c in CATEGORIES if seen[c]}
         if evidence:
             evidence = _whole_words(text, tokens, evidence)
-        return LexiconAnalysis(text, raw, evidence, bool(fs_ev), list(dict.fromkeys(fs_ev)), praise)
+        return LexiconAnalysis(text, raw, evidence, bool(fs_ev), list(dict.fromkeys(fs_ev)), praise,
+                               tokens=tokens)
 
     @staticmethod
     def scores_from_raw(raw: dict[str, float]) -> dict[str, float]:
