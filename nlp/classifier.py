@@ -188,9 +188,14 @@ class ModelClassifier(Classifier):
         if (fs_rule or fs_strong) and not cats:
             # a health risk is reported, so it is a complaint; the category is a guess
             # (freshness or quality, whichever scores higher) unless the rules named one
-            best = max(("freshness", "quality"), key=lambda c: prob[c])
+            best = "freshness" if fs_rule and a.spoilage else max(("freshness", "quality"), key=lambda c: prob[c])
             cats = [best]
             sources[best] = "rule" if fs_rule else src
+        elif fs_rule and a.spoilage and "freshness" not in cats:
+            # the rules read spoilage, mould or expiry (TAXONOMY: freshness) where the models, which
+            # tie food safety to quality, see no freshness complaint
+            cats = [c for c in CATEGORIES if c in cats or c == "freshness"]
+            sources["freshness"] = "rule"
         food_safety = bool(cats) and (fs_rule or fs_strong)
         # the food-safety score is calibrated on the line that sets the flag
         scores["food_safety"] = round(calibrate(prob["food_safety"],

@@ -20,7 +20,7 @@ from .regex_trigger import TriggerIndex
 from .text import RESOURCES, Segmenter, USER_DICT, has_content, normalize
 
 LEXICON_FILE = RESOURCES / "lexicon.txt"
-LEXICON_VERSION = "lexicon-2026.12.14"
+LEXICON_VERSION = "lexicon-2026.12.15"
 
 NEGATORS = frozenset("不 没 没有 无 木有 未 不是 不会 并不 不太 不够 不算 毫无 没什么 不怎么 一点也不 一点都不 并没有 从不 没那么 不如".split())
 # words that may sit between a negator and the word it negates ("不是很甜", "没有以前好吃")
@@ -66,16 +66,28 @@ NOT_FOOD_SAFETY |= frozenset("虫眼 小虫眼".split())
 _NOT_DENIED = r"(?<![没无不])(?<!没有)"
 # where a foreign object is said to be: found while eating, or in the dish
 _IN_FOOD = r"吃出|吃到|喝出|喝到|咬出|咬到|嚼到|嚼出|夹出|夹到|挑出|碗底|碗里|底下压着|冲开有|冲开后有|里面藏着|里藏着|里面发现|里发现|饭里|菜里|汤里|粥里|里面有|里边有|里有|里还有|里面还有|里居然有|里竟然有|里夹着|里面夹着|中间夹着|里混着|里面混着|吐出来是|吐出来一看"
+#: the food-safety patterns that describe spoilage, mould or expiry (a swollen pack, green spots,
+#: a rancid or sour smell, a date past or tampered with): their spans are freshness evidence
+#: (TAXONOMY: mould and spoilage are `freshness`; illness and objects are `quality`)
+SPOILAGE_RES: set[re.Pattern] = set()
+
+
+def _spoiled(pattern: str) -> re.Pattern:
+    rx = re.compile(pattern)
+    SPOILAGE_RES.add(rx)
+    return rx
+
+
 FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|咬|尝)(了|到|完|一口|出)[^,.!?，。！？]{0,10}(坏|烂|臭|变质|(?<![想到])吐|恶心|难受)"),
     re.compile(r"(吃|喝)(出|到)(了)?[^,.!?，。！？]{0,6}(虫|头发|苍蝇|异物|东西|钢丝|铁丝|烟头|螺丝|指甲|石子|渣"
                r"|(?<![羊鸭])毛(?![肚豆血巾病钱蛋利尖]))"),
-    re.compile(r"(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)"
+    _spoiled(r"(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)[^,.!?，。！？]{0,12}(吃|咬|尝)"
                r"|(吃|咬|尝)[^,.!?，。！？]{0,12}(芯|心|核|里面|果肉)(的地方)?(都|全)?(是|很)?(烂|坏|黑)"),
-    re.compile(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
+    _spoiled(r"(保质期内|没过期)[^,.!?，。！？]{0,6}(坏|变质|变酸|变味|臭|胀)"),
     # eaten, then found spoiled, across a comma ("当你兴冲冲的开始品尝时,才发现,原来芯烂了");
     # not a history of purchases ("吃了好几年了,这次坏了两个")
-    re.compile(r"(吃|喝|咬|尝)(了|到|完|时|的时候|一口)(?!(好|很)?(几|多|这么多|很多|两|三)(次|年|回|个月|箱))"
+    _spoiled(r"(吃|喝|咬|尝)(了|到|完|时|的时候|一口)(?!(好|很)?(几|多|这么多|很多|两|三)(次|年|回|个月|箱))"
                r"[^。！？!?]{0,16}?(烂了|坏了|臭了|变质|馊|发霉|霉了|(?<![没无])有味了|是烂的|是坏的)"),
     # illness after eating, in more words ("吃完到现在反胃,全部吐出来了", "吃一次,拉一次肚子")
     re.compile(r"(拉|闹)(了|过)?([一两三几]|好几)?(次|天|下午|晚上|晚|夜)?的?肚子"),
@@ -103,66 +115,66 @@ FOOD_SAFETY_RES = [
     re.compile(r"(全家|一家人?|都|全都)拉了|拉得[^,.!?，。！？]{0,4}(站|起不来|虚脱|腿软)|拉到[^,.!?，。！？]{0,4}(虚脱|脱水|腿软|起不来)|肚[子几]?绞着?(疼|痛)"
                r"|(肚子|胃)疼醒"),
     # expired by its date in other words ("日期过了三天", "已经过保了")
-    re.compile(r"日期(已经)?过了|保质期(只|就|才)?到(上个月|上周|昨天|前天|去年)"),
+    _spoiled(r"日期(已经)?过了|保质期(只|就|才)?到(上个月|上周|昨天|前天|去年)"),
     # contamination: unwashed, chemical or dyed, reused oil; meat raw by its blood
     re.compile(r"(根本|完全|都)没洗|洗洁精|(化学|化肥)味|反复炸"),
     re.compile(r"(肉|鸡|翅|排骨|虾|鱼)[^,.!?，。！？]{0,8}(全是血|是血|带血|血水)[^。！？!?]{0,8}(没熟|不熟)"),
     # spoilage in other words: fermented, slimy fish or meat, curdled milk
-    re.compile(r"发酵的?(味|酸味)|(鱼|肉|虾|三文鱼|鸡|鸭|叉烧)[^,.!?，。！？]{0,6}(发黏|黏糊糊|拉丝)"
+    _spoiled(r"发酵的?(味|酸味)|(鱼|肉|虾|三文鱼|鸡|鸭|叉烧)[^,.!?，。！？]{0,6}(发黏|黏糊糊|拉丝)"
                r"|(奶|牛奶|酸奶)[^,.!?，。！？]{0,10}(豆腐渣|絮状|块状)"),
-    re.compile(r"(保质期|有效期)[^,.!?，。！？]{0,4}(已经|早就|早|都)过了|(已经|早就|都)过期"),
+    _spoiled(r"(保质期|有效期)[^,.!?，。！？]{0,4}(已经|早就|早|都)过了|(已经|早就|都)过期"),
     # a swollen pack of dairy or food ("酸奶...已经胀了")
-    re.compile(r"(奶|袋|盒|包装|罐|瓶)[^,.!?，。！？]{0,6}(胀了|鼓了|胀起来|鼓起来|鼓鼓的|胀得)"),
+    _spoiled(r"(奶|袋|盒|包装|罐|瓶)[^,.!?，。！？]{0,6}(胀了|鼓了|胀起来|鼓起来|鼓鼓的|胀得)"),
     # meat or a cooked dish that has gone off ("肉臭了", "鱼头都臭了")
     # (not the box it came in, nor broken on the way: "饭盒压坏了")
-    re.compile(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶|豆腐|鱿鱼|馅|陷)(?![盒袋碗桶箱罐杯瓶])[^,.!?，。！？]{0,3}"
+    _spoiled(r"(肉|鱼|虾|鸡|鸭|蛋|饭|菜|汤|粥|奶|豆腐|鱿鱼|馅|陷)(?![盒袋碗桶箱罐杯瓶])[^,.!?，。！？]{0,3}"
                r"(臭了|发臭|馊了|变质|酸臭|有股?臭味|(?<![压摔碰磕砸撞挤])坏了|是坏的|有点臭|变味了)"),
     # from the team-labeled corpus rows (nlp/resources/corpus_labels.jsonl): a stone that hurt a
     # tooth, plastic shards, mould written 发毛, 馊 typed 搜, a swollen pack, fermented fruit,
     # suspected pesticide or a chemical smell, food that smells foul, unwashed food, bitten food
     re.compile(r"硌(到|了|着)?牙|碎塑料|塑料小?(片|渣|碎片)"),
-    re.compile(r"(烂|霉|坏|都|已经|有点)[^,.!?，。！？]{0,3}发毛了?"),
-    re.compile(r"(有点|都|已经|有些)搜了"),
-    re.compile(r"(已经|都|全)(胀|鼓)了"),
-    re.compile(r"(有|一股|股)[^,.!?，。！？]{0,3}(酒味|酒精味|发酵味)"),
+    _spoiled(r"(烂|霉|坏|都|已经|有点)[^,.!?，。！？]{0,3}发毛了?"),
+    _spoiled(r"(有点|都|已经|有些)搜了"),
+    _spoiled(r"(已经|都|全)(胀|鼓)了"),
+    _spoiled(r"(有|一股|股)[^,.!?，。！？]{0,3}(酒味|酒精味|发酵味)"),
     re.compile(r"(打了|打过|怀疑)[^,.!?，。！？]{0,6}(农药|药水)|农药味"),
     re.compile(r"刺鼻|(塑胶|汽油|煤油|消毒水|油漆)[^,.!?，。！？]{0,3}味"),
     re.compile(r"(味道|闻着|闻起来|吃着)[^,.!?，。！？]{0,2}(很|好|有点|特别|非常)?臭"),
     re.compile(r"(没|没有)(洗|清洗)干净"),
-    re.compile(r"(鸡蛋|鸭蛋|咸蛋|猪肉|牛肉|鸡肉|羊肉|肉馅)[^,.!?，。！？]{0,2}(都|全)?坏了"),
+    _spoiled(r"(鸡蛋|鸭蛋|咸蛋|猪肉|牛肉|鸡肉|羊肉|肉馅)[^,.!?，。！？]{0,2}(都|全)?坏了"),
     re.compile(r"(被|什么)[^,.!?，。！？]{0,4}咬(的|了|过)"),
     # from the second round of team-labeled rows: hair or bristles left on meat, illness over a
     # night, an impossible production date (the tampered-date story)
     re.compile(r"(肉皮|猪皮|猪蹄|肘子|鸡肉|鸭肉|鸡皮|皮上|肉上)[^,.!?，。！？]{0,6}(有毛|是毛|带毛|毛毛)"),
     re.compile(r"(吃|喝)[^。！？!?]{0,12}拉了(一|两|整|一整)?(晚上|晚|夜|宿|天|下午|上午)"),
-    re.compile(r"2(月|\.)3[01](日|号)"),
+    _spoiled(r"2(月|\.)3[01](日|号)"),
     # from the third and fourth rounds: more objects found in the food (a cockroach is 小强, a
     # receipt, foil, a pin), a piece of fruit eaten and found rotten inside, a spoiled smell in a
     # cooked dish, ill from both ends
     re.compile(r"(" + _IN_FOOD + r"|面里|可乐里|竟然有|居然有)[^,.!?，。！？]{0,8}"
                r"(石块|小强|草叶|绳子|小票|蛋壳|锡纸|锡箔|别针|瓜子皮|纸(?![巾盒碗袋箱杯])"
                r"|塑料纸|大头针|订书钉|皮筋|胶带|瓜子壳|碎片|砂子|清洁球|钢丝球|瘤子|垃圾|蜘蛛)"),
-    re.compile(r"(吃|咬|尝)(的第?[一二两三]个|起来|掉|中|着)[^。！？!?]{0,12}?" + _NOT_DENIED +
+    _spoiled(r"(吃|咬|尝)(的第?[一二两三]个|起来|掉|中|着)[^。！？!?]{0,12}?" + _NOT_DENIED +
                r"(烂了|坏了|是烂的|是坏的|坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
-    re.compile(r"(吃|咬|尝)(了|到|完|一口)[^。！？!?]{0,12}?" + _NOT_DENIED + r"(坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
-    re.compile(_NOT_DENIED + r"(烂|坏)[^。！？!?]{0,8}(没注意|不小心)?(咬到了|咬了一口|吃到了|吃进去)"),
-    re.compile(_NOT_DENIED + r"((坏了|变质|馊了?)的味道?|味(道)?不对了)"),
+    _spoiled(r"(吃|咬|尝)(了|到|完|一口)[^。！？!?]{0,12}?" + _NOT_DENIED + r"(坏心|黑心|烂心|是黑的|烂味|腐烂的味)"),
+    _spoiled(_NOT_DENIED + r"(烂|坏)[^。！？!?]{0,8}(没注意|不小心)?(咬到了|咬了一口|吃到了|吃进去)"),
+    _spoiled(_NOT_DENIED + r"((坏了|变质|馊了?)的味道?|味(道)?不对了)"),
     re.compile(r"连拉带吐|又拉又吐|上吐下泻"),
     # from the sixth round (texts the rules missed but a model found food-safety-like): the first
     # or second piece eaten was rotten, a rotten smell when eaten, a cooked dish or rice that
     # "has a smell now", sour porridge, rancid oil, pesticide or dye, a cobweb (the objects they
     # found in food — 瓜子壳, 碎片, 清洁球, 瘤子 … — are in the list above)
-    re.compile(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三几]个[^。！？!?]{0,10}?" + _NOT_DENIED +
+    _spoiled(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三几]个[^。！？!?]{0,10}?" + _NOT_DENIED +
                r"(?<![压碰磕摔])(烂|坏)"),
-    re.compile(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
-    re.compile(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
-    re.compile(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕|(?<![腐乳])豆腐(?!乳)|鸡汤|骨头汤|排骨汤|肉汤|鱼汤|鸭汤|饺子|包子|馒头)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
+    _spoiled(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
+    _spoiled(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
+    _spoiled(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕|(?<![腐乳])豆腐(?!乳)|鸡汤|骨头汤|排骨汤|肉汤|鱼汤|鸭汤|饺子|包子|馒头)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
                r"|(粥|豆浆|米饭|豆腐脑|豆花)[^。！？!?]{0,8}酸酸的"),
-    re.compile(r"坏油|哈喇味"),
+    _spoiled(r"坏油|哈喇味"),
     # from round 8 (3,977 real negative reviews): rotten ones found by eating them
     # ("吃下去5个都是烂心", "这会儿吃个烂的")
-    re.compile(r"吃下去[^。！？!?]{0,8}?" + _NOT_DENIED + r"(?<![压碰磕摔])(烂|坏)"),
-    re.compile(r"吃了?个(烂|坏)的"),
+    _spoiled(r"吃下去[^。！？!?]{0,8}?" + _NOT_DENIED + r"(?<![压碰磕摔])(烂|坏)"),
+    _spoiled(r"吃了?个(烂|坏)的"),
     re.compile(r"(浓|满嘴|一股|有股|严重的)[^,.!?，。！？]{0,2}药(水)?味|打(了)?色素"),
     re.compile(r"蜘蛛网|蜘蛛丝"),
     # session 11, from a blind probe of food-safety reports in the buyer's own words: trips to the
@@ -177,32 +189,34 @@ FOOD_SAFETY_RES = [
     re.compile(r"(虫|东西|小线|黑点|白点|小点|活的)[^,.!?，。！？]{0,4}(在|会|还在|还会)(往外|往里)?(动|爬|蠕动|钻)"
                r"|活的(虫|小东西|东西|在动)|有腿[^。！？!?]{0,3}会动|结了?网"
                r"|(居然|竟然)(会|在)(动|爬|扭)|(在|还会|还在)(扭|蠕动)|还会爬|还在爬|一看(有|长着)(脚|腿)"),
-    re.compile(r"(白|绿|黑|灰|蓝|青)(色的?)?(茸茸|绒绒|绒毛|毛毛)|长[^,.!?，。！？]{0,9}绒毛|长了[^,.!?，。！？]{0,5}的毛|(?<!翠)绿(色)?的?(小)?(斑点?|点点?|霉)"
+    _spoiled(r"(白|绿|黑|灰|蓝|青)(色的?)?(茸茸|绒绒|绒毛|毛毛)|长[^,.!?，。！？]{0,9}绒毛|长了[^,.!?，。！？]{0,5}的毛|(?<!翠)绿(色)?的?(小)?(斑点?|点点?|霉)"
                r"|(黑绿|蓝绿|灰绿)色?|长了[^,.!?，。！？]{0,3}(一圈|一层|好多|很多)毛|长了(什么|啥)东西|一层[^,.!?，。！？]{0,3}白(色的?)?膜|白色?的?(絮絮|棉絮)"),
-    re.compile(r"油耗子?味|哈拉味|陈油味|隔夜的?酸味|(一股|有股)臭(?!豆腐|鳜|桂鱼)|(肉|肠|翅|鸡|鸭|鱼|虾|牛排|排骨|中间|里面|里头|表面)[^,.!?，。！？]{0,6}发绿|苦油味|油都?坏了|(一股|有股|股)[^,.!?，。！？]{0,3}酸气|臭脚(丫子?)?味|脚臭味"
+    # a foul smell alone (臭) is as often a taste complaint (training rows): not spoilage here
+    re.compile(r"(一股|有股)臭(?!豆腐|鳜|桂鱼)|臭脚(丫子?)?味|脚臭味"),
+    _spoiled(r"油耗子?味|哈拉味|陈油味|隔夜的?酸味|(肉|肠|翅|鸡|鸭|鱼|虾|牛排|排骨|中间|里面|里头|表面)[^,.!?，。！？]{0,6}发绿|苦油味|油都?坏了|(一股|有股|股)[^,.!?，。！？]{0,3}酸气"
                r"|(闻着|闻起来)[^,.!?，。！？]{0,3}(有点|有些|发)?酸(?!甜)"
                r"|(发黏|黏糊糊|粘糊糊)[^。！？!?]{0,8}(酸味|酸气|臭)|蛋黄(是|都|已经)?(黑的|发黑|黑了)|(黑乎乎|黑漆漆)[^。！？!?]{0,6}臭"),
-    re.compile(r"(袋|盒|罐|瓶|盖)[^,.!?，。！？]{0,6}(鼓得|胖乎乎|胖了|顶起来|凸起来)|(?<!本来就)是(胀|鼓)的"
+    _spoiled(r"(袋|盒|罐|瓶|盖)[^,.!?，。！？]{0,6}(鼓得|胖乎乎|胖了|顶起来|凸起来)|(?<!本来就)是(胀|鼓)的"
                r"|(罐头|罐装|罐子)[^。！？!?]{0,12}(浑|起泡|冒泡)|(果泥|果汁|牛奶|鲜奶|豆浆|米糊|辅食)[^。！？!?]{0,12}(起泡|冒泡|冒小?气泡)|(奶|牛奶)[^,.!?，。！？]{0,10}一坨一坨"),
-    re.compile(_NOT_DENIED + r"(超(了|过|出)?保质期|过了保质期|(早|早就|已经)过了?保质期)"
+    _spoiled(_NOT_DENIED + r"(超(了|过|出)?保质期|过了保质期|(早|早就|已经)过了?保质期)"
                r"|保质期(已经|早就|都)?超(了|过)|(上个月|上周|去年|前年|[一两三四五六七八九十几\d]+(个月|天|周|年)前)就?(已经)?(到期|过期)"
                r"|日期[^。！？!?]{0,12}(早就|早)过了|(日期|保质期)[^。！？!?]{0,8}(早到了|早就到了|早就到头|到头了|去年[^,.!?，。！？ ]{0,6}就?到了)|expired|expiry date[^。！？!?]{0,6}过|best before[^。！？!?]{0,8}(去年|前年)"),
     re.compile(r"(一根|一团|几根|好几根|一撮)[^,.!?，。！？]{0,6}?(?<![羊鸭头])毛(?![肚豆巾病钱利尖血])"
                r"(?![^,.!?，。！？]{0,2}(都|也)没)"),
-    re.compile(r"日期[^,.!?，。！？]{0,3}被?(磨掉|刮掉|涂改|擦掉|撕掉)|生产日期[^,.!?，。！？]{0,6}(下个月|明天|下周)"
+    _spoiled(r"日期[^,.!?，。！？]{0,3}被?(磨掉|刮掉|涂改|擦掉|撕掉)|生产日期[^,.!?，。！？]{0,6}(下个月|明天|下周)"
                r"|(明显|肯定)是?改过"),
     # session 12, from blind probe E (written from TAXONOMY.md alone): mould by its look (毛茸茸,
     # 粉毛, spots on cream or bread), a hair, fibre or splinter found while eating, parts of an
     # insect, a stomach that aches or bloats after eating, vomiting through the night, a rash,
     # sour-smelling meat or dumplings, a smell that stings the nose, eating something that already
     # smelled off, expiry in other words (超期, 过咗期, 前天就到期了) and a relabelled date
-    re.compile(r"(?<![皮桃子])(毛茸茸|毛绒绒)(?!的?小?(玩具|娃娃|公仔|玩偶))"),
-    re.compile(r"(粉|白|青|绿|黑)(粉|白|白白)?的?(粉毛|毛毛的?|绒絮)"),
-    re.compile(r"长了?(一层|点|些|好多)?毛(?![衣巾豆笔线病毛])"),
-    re.compile(r"(里面|表面|上面)[^,.!?，。！？]{0,6}毛毛的"),
-    re.compile(r"(奶油|蛋糕|面包|吐司|馒头|月饼|酸奶|豆腐|饼)[^,.!?，。！？]{0,6}(黑色|绿色|青色|黑|绿|青)的?(斑点|斑|点点)"),
-    re.compile(r"的青斑"),
-    re.compile(r"长了?青斑"),
+    _spoiled(r"(?<![皮桃子])(毛茸茸|毛绒绒)(?!的?小?(玩具|娃娃|公仔|玩偶))"),
+    _spoiled(r"(粉|白|青|绿|黑)(粉|白|白白)?的?(粉毛|毛毛的?|绒絮)"),
+    _spoiled(r"长了?(一层|点|些|好多)?毛(?![衣巾豆笔线病毛])"),
+    _spoiled(r"(里面|表面|上面)[^,.!?，。！？]{0,6}毛毛的"),
+    _spoiled(r"(奶油|蛋糕|面包|吐司|馒头|月饼|酸奶|豆腐|饼)[^,.!?，。！？]{0,6}(黑色|绿色|青色|黑|绿|青)的?(斑点|斑|点点)"),
+    _spoiled(r"的青斑"),
+    _spoiled(r"长了?青斑"),
     re.compile(r"有根[^,.!?，。！？]{0,8}?(?<![羊鸭头眉])毛(?![肚豆巾病钱利尖血衣])"),
     re.compile(r"(吃到|吃出|咬到|咬出|咬开|扎出|挑出|夹出|吸上来|吸出|倒出来|裹着)[^,.!?，。！？]{0,10}(纤维|毛线|线头|木刺|木屑|竹刺|铁片|钉子|塑料丝|黑黑的东西|黑色的东西)"),
     re.compile(r"(蜜蜂|苍蝇|蚊子|飞虫|虫子?|蟑螂|飞蛾|蛾子)的?(腿|翅膀|尸体|残骸)"),
@@ -210,33 +224,33 @@ FOOD_SAFETY_RES = [
     re.compile(r"(吃|喝|食)[^。！？!?]{0,20}?(吐得|吐了一(晚|夜|宿|整晚))"),
     re.compile(r"(厕所|马桶)(里|上)?(蹲|坐)了?"),
     re.compile(r"(吃|喝)[^。！？!?]{0,24}?(红疹|疹子|起了?疹|全是红包|起了?红包|风团|起了?疙瘩|痒得)"),
-    re.compile(r"(肉|鸡|鸭|鱼|虾|叉烧|饺子|水饺|包子|馒头|米饭|豆腐|卤味|熟食|面条)[^。！？!?]{0,12}?(?<!酸辣)(一股|有股|一阵|有阵|有点|有些)(酸味|酸气)"),
-    re.compile(r"放坏了"),
-    re.compile(r"坏了那种"),
-    re.compile(r"(酸|臭|馊|气味|闻着)[^,.!?，。！？]{0,3}冲鼻"),
+    _spoiled(r"(肉|鸡|鸭|鱼|虾|叉烧|饺子|水饺|包子|馒头|米饭|豆腐|卤味|熟食|面条)[^。！？!?]{0,12}?(?<!酸辣)(一股|有股|一阵|有阵|有点|有些)(酸味|酸气)"),
+    _spoiled(r"放坏了"),
+    _spoiled(r"坏了那种"),
+    _spoiled(r"(酸|臭|馊|气味|闻着)[^,.!?，。！？]{0,3}冲鼻"),
     re.compile(r"(怪味|酸味|臭味|不新鲜|唔新鲜|发黑|黑了|味儿?不对|分层)[^。！？!?]{0,12}(已经吃了|都吃了|已经喝了|都喝了|食咗)"),
-    re.compile(r"(发黏|黏糊糊|粘糊糊|黏丝|拉丝)[^。！？!?]{0,8}(酸得|酸味)"),
-    re.compile(r"(早就|已经|都|日期)超期"),
-    re.compile(r"超期(了)?(半年|[一二两三四五六七八九十几\d]+(天|个?月|年))"),
-    re.compile(r"日期超了"),
-    re.compile(r"过咗期"),
-    re.compile(r"(前天|昨天|大前天|上周|几天前)(就)?(已经)?(截止|到期|过期)"),
-    re.compile(r"(日期|标签)[^。！？!?]{0,12}(改过|被改|篡改|涂改|重新贴|贴了新)"),
-    re.compile(r"贴纸下面还有"),
+    _spoiled(r"(发黏|黏糊糊|粘糊糊|黏丝|拉丝)[^。！？!?]{0,8}(酸得|酸味)"),
+    _spoiled(r"(早就|已经|都|日期)超期"),
+    _spoiled(r"超期(了)?(半年|[一二两三四五六七八九十几\d]+(天|个?月|年))"),
+    _spoiled(r"日期超了"),
+    _spoiled(r"过咗期"),
+    _spoiled(r"(前天|昨天|大前天|上周|几天前)(就)?(已经)?(截止|到期|过期)"),
+    _spoiled(r"(日期|标签)[^。！？!?]{0,12}(改过|被改|篡改|涂改|重新贴|贴了新)"),
+    _spoiled(r"贴纸下面还有"),
     # read off probe F (which measured the rules above blind): the same reports in other words
     re.compile(r"(半夜|一晚上|一夜|昨晚|晚上|一宿)[^,.!?，。！？]{0,3}跑了?[^,.!?，。！？]{0,3}(趟|次)(厕所|洗手间|卫生间)"),
-    re.compile(r"(馒头|面包|吐司|米饭|饼|底部|底下)[^,.!?，。！？]{0,4}发绿"),
-    re.compile(r"长(了)?霉?点了"),
+    _spoiled(r"(馒头|面包|吐司|米饭|饼|底部|底下)[^,.!?，。！？]{0,4}发绿"),
+    _spoiled(r"长(了)?霉?点了"),
     re.compile(r"(夹了|夹着|吃到|咬到|里有)[^,.!?，。！？]{0,6}塑料(?!袋|盒|包装|瓶|杯|壳)"),
     re.compile(r"(里面有|里有|里边有|里头有)毛(?![肚豆巾病钱利尖血衣])"),
     re.compile(r"(汤|粥|饮料|奶|水|茶|酒|浆|汁)里(面)?(漂着|浮着)[^,.!?，。！？]{0,10}(东西|黑|虫|毛)"),
     # read off probe G (which measured the two rounds above blind)
     re.compile(r"(吃|嚼|喝)(起来|着)[^。！？!?]{0,12}反胃"),
-    re.compile(r"(面包|馒头|吐司|蛋糕|饼)上[^,.!?，。！？]{0,4}(绿的|绿色的|发绿)"),
+    _spoiled(r"(面包|馒头|吐司|蛋糕|饼)上[^,.!?，。！？]{0,4}(绿的|绿色的|发绿)"),
     re.compile(r"(吃|喝|喂)[^。！？!?]{0,20}就吐奶"),
-    re.compile(r"(奶粉|米粉)[^。！？!?]{0,8}(结了?[^,.!?，。！？]{0,3}硬块)"),
-    re.compile(r"(一股|有股|有点)哈味"),
-    re.compile(r"氨水?臭"),
+    _spoiled(r"(奶粉|米粉)[^。！？!?]{0,8}(结了?[^,.!?，。！？]{0,3}硬块)"),
+    _spoiled(r"(一股|有股|有点)哈味"),
+    _spoiled(r"氨水?臭"),
     re.compile(r"抢厕所"),
     re.compile(r"轮流(上|跑)厕所"),
     re.compile(r"(吃|喝)[^。！？!?]{0,24}?(起了?小?红?疙瘩|红了一圈)"),
@@ -250,8 +264,8 @@ FOOD_SAFETY_RES = [
     re.compile(r"(带|有|吃到|咬到|吃出|好多)(鸡蛋|蛋)壳|蛋壳(渣|碎)"),
     re.compile(r"(吃|喝)(完|了|过)[^。！？!?]{0,6}烧胃"),
     re.compile(r"农药的?味"),
-    re.compile(r"(饭|菜|汤|粥|饼|肉丝|蛋)[^,.!?，。！？]{0,4}(都|是|有些|有点)?坏啦"),
-    re.compile(r"吃了?个[^,.!?，。！？]{0,3}(就是|都是|还是)(烂|坏)的"),
+    _spoiled(r"(饭|菜|汤|粥|饼|肉丝|蛋)[^,.!?，。！？]{0,4}(都|是|有些|有点)?坏啦"),
+    _spoiled(r"吃了?个[^,.!?，。！？]{0,3}(就是|都是|还是)(烂|坏)的"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
@@ -522,6 +536,8 @@ class LexiconAnalysis:
     praise: float = 0.0
     negations: int = 0
     tokens: list[str] = field(default_factory=list)  # the jieba cut, for callers that need words
+    #: food-safety spans that report spoilage, mould or expiry (each is also freshness evidence)
+    spoilage: list[str] = field(default_factory=list)
 
 
 class LexiconClassifier(Classifier):
@@ -552,6 +568,7 @@ class LexiconClassifier(Classifier):
         tokens = self.segmenter.cut(text) if text else []
         seen: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES}
         fs_ev: list[str] = []
+        spoiled_spans: list[str] = []  # fs_ev spans of SPOILAGE_RES patterns
         praise = 0.0
         mentions = lex.mentions
         has_praise = not ASPECT_PRAISE.isdisjoint(tokens)
@@ -607,14 +624,19 @@ class LexiconClassifier(Classifier):
                      None)
             if m:
                 fs_ev.append(m.group(0))
+                if FOOD_SAFETY_RES[p] in SPOILAGE_RES:
+                    spoiled_spans.append(m.group(0))
         _drop_restated(seen)
+        spoilage: list[str] = []
         # a bare illness / foreign object report is a quality complaint (TAXONOMY)
         for w in fs_ev:
             # ... and mould or spoilage is a freshness complaint (TAXONOMY; training rows: 17 of 19
             # of the annotator's texts with such a word are freshness, 198 of 212 of the team's)
-            if (any(sp in w for sp in _SPOILED) and not any(o in w for o in _OBJECTS)
-                    and w not in HEARSAY_FS and w not in seen["freshness"]):
-                seen["freshness"][w] = 1.0
+            if ((w in spoiled_spans or any(sp in w for sp in _SPOILED)) and not any(o in w for o in _OBJECTS)
+                    and w not in HEARSAY_FS):
+                spoilage.append(w)
+                if w not in seen["freshness"]:
+                    seen["freshness"][w] = 1.0
             if (w in _FS_QUALITY or any(o in w for o in _OBJECTS)) and w not in seen["quality"]:
                 seen["quality"][w] = 1.0
         raw = {c: sum(seen[c].values()) for c in CATEGORIES}
@@ -622,7 +644,7 @@ class LexiconClassifier(Classifier):
         if evidence:
             evidence = _whole_words(text, tokens, evidence)
         return LexiconAnalysis(text, raw, evidence, bool(fs_ev), list(dict.fromkeys(fs_ev)), praise,
-                               tokens=tokens)
+                               tokens=tokens, spoilage=list(dict.fromkeys(spoilage)))
 
     @staticmethod
     def scores_from_raw(raw: dict[str, float]) -> dict[str, float]:

@@ -137,7 +137,7 @@ def test_rating_awareness(lexicon_clf):
     ("饭菜里有牙，太恶心了", "quality"),                # a foreign object after "里有"
     ("青椒鸡丁完全没熟，鸡肉还带血", "quality"),          # undercooked meat
     ("吃两次都坏肚子了", "quality"),
-    ("酸奶送来已经胀了，不能喝", "quality"),              # a swollen pack
+    ("酸奶送来已经胀了，不能喝", "freshness"),            # a swollen pack: spoilage (TAXONOMY)
     ("肉有一股子臭味儿，只吃了一口就扔了", "freshness"),
     # phrasings from the team-labeled corpus rows (lexicon-2026.11.23e)
     ("米饭里有小石籽，硌到牙了", "quality"),
@@ -679,3 +679,29 @@ def test_a_scandal_word_is_no_spoilage_evidence(lexicon_clf):
 def test_a_box_broken_on_the_way_is_no_food_safety_risk(lexicon_clf, text):
     r = lexicon_clf.classify(text)
     assert not r.food_safety and "logistics" in r.categories, (text, r.categories, r.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "酸奶盒子鼓鼓的，不敢喝",              # a swollen pack
+    "面包底下发绿了，才买两天",            # mould by its colour
+    "果酱打开一层白膜",                    # a film of mould
+    "这批薯片一股陈油味",                  # rancid
+    "日期被撕掉了，重新贴了个标",          # a tampered date
+    "奶粉早就超期了",                      # expired in other words
+])
+def test_spoilage_described_by_a_food_safety_pattern_is_freshness(lexicon_clf, text):
+    a = lexicon_clf.analyze(text)
+    assert a.food_safety and a.spoilage, (text, a.food_safety_evidence)
+    assert set(a.spoilage) <= set(a.food_safety_evidence)
+    r = lexicon_clf.classify(text)
+    assert r.food_safety and "freshness" in r.categories, (text, r.categories, r.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "米饭里吃出一根头发",       # an object: quality
+    "吃完拉了一晚上肚子",       # illness: quality
+    "干锅有股臭味",             # a foul smell alone is as often taste (training rows)
+])
+def test_objects_illness_and_a_bare_smell_are_no_spoilage(lexicon_clf, text):
+    a = lexicon_clf.analyze(text)
+    assert a.food_safety and not a.spoilage, (text, a.food_safety_evidence, a.spoilage)

@@ -140,3 +140,23 @@ def test_corpus_praise_check(default_clf, shared_data):
     assert m["negative_food_safety"] <= 0.10, m
     assert m["positive_complaint"] <= 0.30, m
     assert m["negative_complaint"] >= 0.70, m  # it still finds the complaints
+
+
+@pytest.mark.skipif(not shipped_model_available(), reason="no shipped model in nlp/models")
+def test_spoilage_read_by_the_rules_is_freshness_on_a_model_path(default_clf):
+    """The models tie food safety to quality; when the rules read spoilage, mould or expiry
+    (TAXONOMY: freshness), the decision carries freshness, from the rule."""
+    a = default_clf.lexicon.analyze("酸奶盒子鼓鼓的，不敢喝")
+    assert a.food_safety and a.spoilage
+    p = np.zeros(len(LABELS))
+    p[LABELS.index("quality")] = 0.99
+    r = default_clf._decide("x", a.text, None, a, p, "ensemble", None)
+    assert r.food_safety and r.categories == ["freshness", "quality"]
+    assert r.sources["freshness"] == "rule" and r.sources["quality"] == "ensemble"
+    # no category from the models: the rule's reading decides, not the higher model score
+    r = default_clf._decide("x", a.text, None, a, np.zeros(len(LABELS)) + 0.001 * p, "ensemble", None)
+    assert r.categories == ["freshness"] and r.food_safety
+    # an object found in the food adds no freshness
+    a = default_clf.lexicon.analyze("米饭里吃出一根头发")
+    r = default_clf._decide("x", a.text, None, a, p, "ensemble", None)
+    assert r.categories == ["quality"]
