@@ -38,13 +38,13 @@ FOOD_SAFETY_WORDS = frozenset("""
 头发 头发丝 虫 虫子 苍蝇 蟑螂 蚊子 异物 玻璃 钢丝 铁丝 钢丝球 螺丝 烟头 指甲 石子 沙子 毛发 血丝
 发霉 霉 霉变 霉点 长毛 长霉 生霉 霉斑 变质 馊 馊了 酸败 胀袋 胀罐 胖听 过期 过期了 三聚氰胺 毒奶 塑化剂 致癌 不干净
 臭的 发臭 变酸 变臭 发酸 酸了 腐败 腐烂变质 生虫 长虫 有虫 蛆 飞虫 小虫 肉虫 蠕虫 虫卵 毛发
-闹肚子 跑肚 上吐下泻 恶心想吐 腹痛 胃不舒服 肚子不舒服 进医院 住院 看病 打针 吊瓶 急诊 食物过敏
+闹肚子 跑肚 上吐下泻 恶心想吐 腹痛 胃不舒服 肚子不舒服 食物过敏
 有毒 毒害 中毒了 致病 细菌 大肠杆菌 菌落 超标 不合格 抽检 黄曲霉 黄曲霉素 结石 激素 防腐剂 抗生素
 杂质 絮状 凝块 结块 胀包 鼓包 涨袋 胀气 篡改日期 改日期 篡改 过期奶 过期产品 霉菌 绿毛 白毛 黑斑
 臭味 沉淀物 凝固 老鼠 咬过 喝进去 吃进去
-有味了 有异味 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
+有味了 馊味 哈喇味 酸臭 发馊 臭掉 霉味 霉烂 恶臭 腐味 飞蛾 蛾子 蚂蚁 死蚂蚁 不明物 虫蛀 黑毛 鼻毛
 坏肚子 过期货 过期食品 臭味儿 腐臭味 腐臭 腥臭 呕吐物 小虫子 不锈钢丝 泥块 细菌性
-老鼠屎 鼠屎 老鼠粪 烟屁股 烟蒂 甲虫 小甲虫 蛀虫 碎玻璃 挂水 输液 打点滴 吊水 红疙瘩 玻璃碴 玻璃碴子 玻璃渣 玻璃渣子 肚痛 催吐 洗胃 油耗味 油耗子味
+老鼠屎 鼠屎 老鼠粪 烟屁股 烟蒂 甲虫 小甲虫 蛀虫 碎玻璃 红疙瘩 玻璃碴 玻璃碴子 玻璃渣 玻璃渣子 肚痛 催吐 洗胃 油耗味 油耗子味
 石籽 碎石 小石子 米虫 油哈了 哈喇 哈喇子味 絮状物 青霉 氨水味 氨味 过咗期 窜稀 肠胃不舒服 洗洁精味 化学味 化肥味 过保 沉淀块 臭奶 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 鸭毛 漂浮物 三聚 塑胶线 塑料线
 """.split())
 # 不敢吃/不敢喝 and 想吐 are mostly distrust or disgust ("蒙牛是不敢喝了", "都想吐了"), not a
@@ -53,6 +53,9 @@ FOOD_SAFETY_WORDS = frozenset("""
 # among them name the smell or the spoilage too).
 # bare 塑料 / 沉淀 are mostly packaging ("塑料包装") or a figure of speech: a plastic object counts
 # only as found in the food (FOOD_SAFETY_RES); 沉淀物 stays
+# a hospital visit or a drip is often why someone orders ("家里有人住院", "在医院输液，想喝粥"):
+# it reports a risk only after eating (FOOD_SAFETY_RES). 有异味 alone is a smell (of fruit, of
+# the box; training rows: 2 of 12 texts with it alone are food safety): freshness or taste.
 # these are freshness ("near expiry"), not an expired product
 NOT_FOOD_SAFETY = frozenset("临期 快过期 临过期 即将过期 离过期 距离过期 距过期".split())
 # ... and these are disgust ("难吃，都想吐了"), cut as one token so 吐了 is not seen; eaten and then
@@ -100,7 +103,7 @@ FOOD_SAFETY_RES = [
                r"|一根[^,.!?，。！？]{0,6}线)"),
     # a spoiled smell ("肉有一股子臭味儿"), undercooked meat or beans, vomiting, a reaction
     re.compile(r"(有|一)股子?[^,.!?，。！？]{0,2}(臭味|馊味|腐臭|酸臭|霉味|呕吐物)"),
-    re.compile(r"(鸡|肉|排骨|翅|腿|四季豆|豆角|扁豆)[^,.!?，。！？]{0,4}(没熟|不熟|没有熟|夹生|是生的|还是生的|带血|有血)"),
+    re.compile(r"(鸡(?!蛋)|肉|排骨|翅|腿|四季豆|豆角|扁豆)[^,.!?，。！？]{0,4}(没熟|不熟|没有熟|夹生|是生的|还是生的|带血|有血)"),
     re.compile(r"(全|都|全都)吐出来了"),
     re.compile(r"(吃|喝)(了|完|过)(之后|以后|后)?[^。！？!?]{0,10}(发麻|起疹|红疹|过敏|头晕|发烧)"),
     # ... in other words (from a probe of written reviews in other food domains): a rash, a sore
@@ -134,7 +137,7 @@ FOOD_SAFETY_RES = [
     # suspected pesticide or a chemical smell, food that smells foul, unwashed food, bitten food
     re.compile(r"硌(到|了|着)?牙|碎塑料|塑料小?(片|渣|碎片)"),
     _spoiled(r"(烂|霉|坏|都|已经|有点)[^,.!?，。！？]{0,3}发毛了?"),
-    _spoiled(r"(有点|都|已经|有些)搜了"),
+    _spoiled(r"(有点|都|已经|有些)搜了|搜了?的?味"),
     _spoiled(r"(已经|都|全)(胀|鼓)了"),
     _spoiled(r"(有|一股|股)[^,.!?，。！？]{0,3}(酒味|酒精味|发酵味)"),
     re.compile(r"(打了|打过|怀疑)[^,.!?，。！？]{0,6}(农药|药水)|农药味"),
@@ -167,7 +170,7 @@ FOOD_SAFETY_RES = [
     _spoiled(r"(吃|咬|尝)(了|的)?(第|又有)?[一二两三几]个[^。！？!?]{0,10}?" + _NOT_DENIED +
                r"(?<![压碰磕摔])(烂|坏)"),
     _spoiled(r"(一股|有股|有种|有)[^,.!?，。！？]{0,4}(烂味|腐烂的?味)|烂了?的味道"),
-    _spoiled(r"有味儿?了|不新鲜[^。！？!?]{0,6}有味"),
+    _spoiled(r"有异?味儿?了|不新鲜[^。！？!?]{0,6}有异?味"),
     _spoiled(r"(粥|豆浆|米饭|豆腐脑|豆花|奶油|牛奶|鲜奶|蛋糕|(?<![腐乳])豆腐(?!乳)|鸡汤|骨头汤|排骨汤|肉汤|鱼汤|鸭汤|饺子|包子|馒头)[^,.!?，。！？]{0,3}(是|有点|有些|又|都)?(酸的|发酸|酸了|又酸)"
                r"|(粥|豆浆|米饭|豆腐脑|豆花)[^。！？!?]{0,8}酸酸的"),
     _spoiled(r"坏油|哈喇味"),
@@ -266,6 +269,9 @@ FOOD_SAFETY_RES = [
     re.compile(r"农药的?味"),
     _spoiled(r"(饭|菜|汤|粥|饼|肉丝|蛋)[^,.!?，。！？]{0,4}(都|是|有些|有点)?坏啦"),
     _spoiled(r"吃了?个[^,.!?，。！？]{0,3}(就是|都是|还是)(烂|坏)的"),
+    # session 18: a hospital visit or a drip after eating (the words alone are no report)
+    re.compile(r"(吃|喝)[^。！？!?]{0,20}?(住院|住进|进了?医院|去了?医院|上医院|送医|看医生|看了?急诊|急诊"
+               r"|挂水|挂了?(两|三|几)?天?水|输液|输了?(两|三|几)?天?液|打点滴|打了?吊瓶|吊水|打针)"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
 # the illness / object words: they imply `quality` when nothing else explains them

@@ -705,3 +705,18 @@ def test_spoilage_described_by_a_food_safety_pattern_is_freshness(lexicon_clf, t
 def test_objects_illness_and_a_bare_smell_are_no_spoilage(lexicon_clf, text):
     a = lexicon_clf.analyze(text)
     assert a.food_safety and not a.spoilage, (text, a.food_safety_evidence, a.spoilage)
+
+
+@pytest.mark.parametrize("text,risk", [
+    ("家里有人住院，点外卖太方便了", False),        # why someone orders, no report
+    ("今天在医院输液，想喝口热粥", False),
+    ("孩子喝了这个奶，住院三天", True),             # a hospital stay after drinking it
+    ("吃完上吐下泻，去医院挂了两天水", True),
+    ("苹果有异味", False),                          # a smell alone: freshness, not a risk
+    ("凉皮里的面筋已经有异味了", True),             # a dish that has gone off
+    ("米线一股搜了的味道", True),                   # 馊 typed 搜
+    ("鸡蛋没有熟", False),                          # a soft egg is a taste complaint
+    ("鸡腿里面还是生的", True),                     # undercooked meat stays a risk
+])
+def test_hospital_words_smells_and_undercooked_food(lexicon_clf, text, risk):
+    assert lexicon_clf.analyze(text).food_safety is risk, (text, lexicon_clf.analyze(text).food_safety_evidence)
