@@ -15,15 +15,13 @@ LABELED = DATA_DIR / "labeled" / "dev.jsonl"
 CORPUS = DATA_DIR / "corpus" / "reviews.jsonl"
 
 #: Labels the team wrote for corpus reviews (ids and labels only; the texts stay in the corpus),
-#: one file per labeling round; training reads these rounds by default (the shipped model's).
+#: one file per labeling round; training reads these rounds by default (the shipped model's;
+#: rounds 6-9 joined the default with 2026.12.15b, nlp/README.md, Figures -> Session 18).
 CORPUS_LABELS = Path(__file__).resolve().parent / "resources" / "corpus_labels.jsonl"
 CORPUS_LABEL_ROUNDS = tuple(CORPUS_LABELS.with_name(n) for n in (
     "corpus_labels.jsonl", "corpus_labels_round2.jsonl", "corpus_labels_round3.jsonl",
     "corpus_labels_round4.jsonl", "corpus_labels_round6.jsonl", "corpus_labels_round7.jsonl",
     "corpus_labels_round8.jsonl", "corpus_labels_round9.jsonl"))
-#: Rounds labeled but not read by default: none since 2026.12.15b, which trained on every round
-#: (rounds 6-9 were extra before; nlp/README.md, Figures -> Session 18)
-EXTRA_ROUNDS: tuple[Path, ...] = ()
 #: A round labeled as a plain random sample of the food reviews (no keyword or model in the
 #: sampling), kept OUT of training: a second, larger test set with a shop's natural mix, where the
 #: held-out split (15 food-safety texts) is too small to tell a real change from noise.

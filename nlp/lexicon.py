@@ -780,6 +780,9 @@ def _drop_restated(seen: dict[str, dict[str, float]]) -> None:
             del seen["service"][sp]
 
 
+_SNAP_MAX = 3  # characters a span may run on to reach its word's end
+
+
 def _whole_words(text: str, tokens: list[str], evidence: dict[str, list[str]]) -> dict[str, list[str]]:
     """Evidence spans that end inside a word (a pattern's match: "和图片有点差" of 差距, "不送上" of
     上楼) run on to the word's end, at most ``_SNAP_MAX`` characters, so a span reads as words."""
@@ -799,8 +802,6 @@ def _whole_words(text: str, tokens: list[str], evidence: dict[str, list[str]]) -
         out[cat] = fixed
     return out
 
-
-_SNAP_MAX = 3
 
 
 def _dedupe_spans(spans: dict[str, float]) -> list[str]:

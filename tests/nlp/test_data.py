@@ -1,12 +1,12 @@
 """The team's corpus labels: joined with corpus texts by id and checked against a text digest."""
 import pytest
 
-from nlp.data import (CORPUS_LABEL_ROUNDS, EXTRA_ROUNDS, VALIDATION_ROUNDS, load_corpus_labels,
+from nlp.data import (CORPUS_LABEL_ROUNDS, VALIDATION_ROUNDS, load_corpus_labels,
                       read_jsonl, text_digest)
 
 from .conftest import write_jsonl
 
-ALL_ROUNDS = CORPUS_LABEL_ROUNDS + EXTRA_ROUNDS + VALIDATION_ROUNDS
+ALL_ROUNDS = CORPUS_LABEL_ROUNDS + VALIDATION_ROUNDS
 CATS = {"taste", "freshness", "logistics", "quality", "service", "price", "other"}
 
 

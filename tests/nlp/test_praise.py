@@ -141,7 +141,7 @@ def test_corpus_praise_check(default_clf, shared_data):
     assert m["n_positive"] == 600 and m["n_negative"] == 300
     assert m["positive_food_safety"] <= 0.02, m
     assert m["negative_food_safety"] <= 0.10, m
-    assert m["positive_complaint"] <= 0.30, m
+    assert m["positive_complaint"] <= 0.26, m  # 2026.12.06: 0.252, 2026.12.15b: 0.243 of 600
     assert m["negative_complaint"] >= 0.70, m  # it still finds the complaints
 
 
