@@ -7,6 +7,8 @@ collapsed, whitespace squeezed, Latin letters lower-cased, very long texts cut.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -126,18 +128,31 @@ def has_content(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def default_cache_dir() -> Path:
+    """Where derived files (the segmenter's word table) are kept between runs:
+    ``$FEEDBACK_NLP_CACHE``, else ``$XDG_CACHE_HOME/feedback-loop`` (``~/.cache/feedback-loop``)."""
+    if os.environ.get("FEEDBACK_NLP_CACHE"):
+        return Path(os.environ["FEEDBACK_NLP_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "feedback-loop"
+
+
 class Segmenter:
-    """A jieba tokenizer of its own (the global one is left alone) with the user dictionary."""
+    """jieba's precise cut with the user dictionary and any words added later.
 
-    def __init__(self, user_dict: Path | str | None = USER_DICT, hmm: bool = False):
-        with warnings.catch_warnings():  # jieba imports the deprecated pkg_resources
-            warnings.simplefilter("ignore")
-            import jieba  # noqa: PLC0415
+    The no-HMM cut runs on a :class:`WordTable` built from a jieba tokenizer of its own (the
+    global one is left alone). The table is kept in ``cache_dir`` under a key of jieba's
+    dictionary and every added word, as jieba keeps its own dictionary cache: a later process
+    with the same words reads it back instead of loading jieba (most of a classifier's load
+    time). ``cache_dir`` defaults to :func:`default_cache_dir`; ``cache=False`` keeps nothing.
+    An unreadable or unwritable cache only costs time."""
 
-        jieba.setLogLevel(60)
+    def __init__(self, user_dict: Path | str | None = USER_DICT, hmm: bool = False,
+                 cache: bool = True, cache_dir: Path | str | None = None):
         self.hmm = hmm
-        self._tok = jieba.Tokenizer()
-        self._tok.initialize()
+        self.cache_dir = (Path(cache_dir) if cache_dir else default_cache_dir()) if cache else None
+        self._jieba: object | None = None  # the jieba Tokenizer, built when first needed
+        self._added: list[tuple[str, int | None]] = []
         self._table: WordTable | None = None  # built on first cut, after the user words
         self.words: list[str] = []
         if user_dict and os.path.exists(user_dict):
@@ -149,9 +164,27 @@ class Segmenter:
                 freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
                 self.add_word(parts[0], freq)
 
+    @property
+    def _tok(self):
+        """The jieba tokenizer holding every added word."""
+        if self._jieba is None:
+            with warnings.catch_warnings():  # jieba imports the deprecated pkg_resources
+                warnings.simplefilter("ignore")
+                import jieba  # noqa: PLC0415
+
+            jieba.setLogLevel(60)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            for word, freq in self._added:
+                tok.add_word(word, freq)
+            self._jieba = tok
+        return self._jieba
+
     def add_word(self, word: str, freq: int | None = None) -> None:
-        self._tok.add_word(word, freq)
+        self._added.append((word, freq))
         self.words.append(word)
+        if self._jieba is not None:
+            self._jieba.add_word(word, freq)
         self._table = None
 
     def cut(self, text: str) -> list[str]:
@@ -160,10 +193,53 @@ class Segmenter:
         return (self._table or self.prepare()).cut(text)
 
     def prepare(self) -> WordTable:
-        """Build the log-probability table now (once the words are added), so the first text
-        does not pay for it."""
-        self._table = WordTable(self._tok.FREQ, self._tok.total)
-        return self._table
+        """Build (or read from the cache) the log-probability table now, once the words are
+        added, so the first text does not pay for it."""
+        path = self._cache_path()
+        table = None
+        if path is not None and path.exists():
+            try:
+                table = WordTable.from_bytes(path.read_bytes())
+            except (OSError, ValueError):
+                table = None  # rebuilt below and written again
+        if table is None:
+            table = WordTable(self._tok.FREQ, self._tok.total)
+            if path is not None:
+                _write_atomically(path, table)
+        self._table = table
+        return table
+
+    def _cache_path(self) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        spec = importlib.util.find_spec("jieba")
+        if not spec or not spec.origin:
+            return None
+        # jieba's dictionary and code as installed: a new version gives a new key
+        jieba_dir = Path(spec.origin).parent
+        h = hashlib.sha256(str(jieba_dir).encode())
+        try:
+            for name in ("dict.txt", "__init__.py"):
+                st = (jieba_dir / name).stat()
+                h.update(f"|{name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        except OSError:
+            return None
+        for word, freq in self._added:
+            h.update(f"\0{word}\t{freq}".encode())
+        return Path(self.cache_dir) / f"wordtable-{h.hexdigest()[:24]}.bin"
+
+
+def _write_atomically(path: Path, table: WordTable) -> None:
+    """Write the table next to its final name, then rename (a reader never sees half a file);
+    any failure leaves no cache, which only costs the next process time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(table.to_bytes())
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 _segmenter: Segmenter | None = None

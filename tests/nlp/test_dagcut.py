@@ -1,6 +1,7 @@
 """The fast no-HMM cut must give jieba's own tokens, ties and odd characters included."""
 import pytest
 
+from nlp.dagcut import WordTable
 from nlp.text import Segmenter, normalize
 
 TEXTS = [
@@ -37,3 +38,69 @@ def test_words_added_later_are_used(segmenter):
     segmenter.add_word("绝绝子款", 10 ** 5)
     assert "绝绝子款" in segmenter.cut("这个绝绝子款真好")
     assert segmenter.cut("这个绝绝子款真好") == segmenter._tok.lcut("这个绝绝子款真好", HMM=False)
+
+
+# -- the word table kept between processes ----------------------------------------------------
+
+SAMPLE = "牛奶胀袋漏气了，苹果个头小，顺丰快递还行，研究生命起源"
+
+
+def test_word_table_bytes_round_trip(segmenter):
+    table = segmenter.prepare()
+    back = WordTable.from_bytes(table.to_bytes())
+    assert back.unknown == table.unknown
+    assert back.logp == table.logp  # scores bit for bit, prefixes (None) included
+
+
+@pytest.mark.parametrize("data", [b"", b"not a table", b"feedback-wordtable-1\n" + b"\0" * 10])
+def test_word_table_rejects_what_it_did_not_write(data):
+    with pytest.raises(ValueError):
+        WordTable.from_bytes(data)
+
+
+def test_word_table_rejects_a_cut_short_file(segmenter):
+    data = segmenter.prepare().to_bytes()
+    with pytest.raises(ValueError):
+        WordTable.from_bytes(data[:-7])
+
+
+def test_a_second_segmenter_reads_the_cached_table_without_jieba(tmp_path):
+    first = Segmenter(cache_dir=tmp_path)
+    first.add_word("绝绝子款", 10 ** 5)
+    expected = first.cut(SAMPLE + "这个绝绝子款真好")
+    files = list(tmp_path.glob("wordtable-*.bin"))
+    assert len(files) == 1
+
+    second = Segmenter(cache_dir=tmp_path)
+    second.add_word("绝绝子款", 10 ** 5)
+    assert second.cut(SAMPLE + "这个绝绝子款真好") == expected
+    assert second._jieba is None  # no jieba dictionary was loaded
+    assert expected == second._tok.lcut(SAMPLE + "这个绝绝子款真好", HMM=False)
+
+
+def test_other_words_get_their_own_table(tmp_path):
+    a = Segmenter(cache_dir=tmp_path)
+    a.cut(SAMPLE)
+    b = Segmenter(cache_dir=tmp_path)
+    b.add_word("胀袋漏气", 10)
+    assert "胀袋漏气" in b.cut("牛奶胀袋漏气了")
+    assert "胀袋漏气" not in a.cut("牛奶胀袋漏气了")
+    assert len(list(tmp_path.glob("wordtable-*.bin"))) == 2
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path):
+    Segmenter(cache_dir=tmp_path).cut(SAMPLE)
+    (path,) = tmp_path.glob("wordtable-*.bin")
+    path.write_bytes(path.read_bytes()[:1000])
+    seg = Segmenter(cache_dir=tmp_path)
+    assert seg.cut(SAMPLE) == seg._tok.lcut(SAMPLE, HMM=False)
+    WordTable.from_bytes(path.read_bytes())  # written again, whole
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    seg = Segmenter(cache_dir=blocker / "cache")
+    assert seg.cut(SAMPLE) == seg._tok.lcut(SAMPLE, HMM=False)
+    no_cache = Segmenter(cache=False)
+    assert no_cache.cache_dir is None and no_cache.cut(SAMPLE) == seg.cut(SAMPLE)
