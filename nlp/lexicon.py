@@ -274,6 +274,7 @@ FOOD_SAFETY_RES = [
                r"|挂水|挂了?(两|三|几)?天?水|输液|输了?(两|三|几)?天?液|打点滴|打了?吊瓶|吊水|打针)"),
 ]
 _FS_INDEX = TriggerIndex(FOOD_SAFETY_RES)
+_SPOILAGE_INDEXES = frozenset(i for i, rx in enumerate(FOOD_SAFETY_RES) if rx in SPOILAGE_RES)
 # the illness / object words: they imply `quality` when nothing else explains them
 _FS_QUALITY = frozenset("闹肚子 上吐下泻 有毒 中毒了 细菌 超标 不合格 黄曲霉 黄曲霉素 结石 杂质 生虫 蛆 拉肚子 吃坏肚子 腹泻 拉稀 过敏 呕吐 胃疼 胃痛 肚子疼 肚子痛 食物中毒 中毒 不舒服 头发 头发丝 虫 虫子 苍蝇 蟑螂 异物 玻璃 钢丝 铁丝 螺丝 烟头 指甲 石子 三聚氰胺 毒奶 塑化剂 "
                           "坏肚子 小虫子 不锈钢丝 泥块 细菌性 石籽 碎石 毒牛奶 慢性毒药 毒死 又拉又吐 又吐又拉 猪毛 鸡毛 "
@@ -624,14 +625,14 @@ class LexiconClassifier(Classifier):
                                  and _JUST_RIGHT.match(text, m.end()))):
                     seen[cat][span] = w
         for p in _FS_INDEX.candidates(text):
-            m = next((m for m in FOOD_SAFETY_RES[p].finditer(text)
-                      if not clause_cancels(text, m.start()) and not _NOT_ILL_SPAN.search(m.group(0))
-                      and not _pattern_not_a_risk(text, m)),
-                     None)
-            if m:
-                fs_ev.append(m.group(0))
-                if FOOD_SAFETY_RES[p] in SPOILAGE_RES:
-                    spoiled_spans.append(m.group(0))
+            for m in FOOD_SAFETY_RES[p].finditer(text):  # the first match that reports a risk
+                span = m.group(0)
+                if (not clause_cancels(text, m.start()) and not _NOT_ILL_SPAN.search(span)
+                        and not _pattern_not_a_risk(text, m)):
+                    fs_ev.append(span)
+                    if p in _SPOILAGE_INDEXES:
+                        spoiled_spans.append(span)
+                    break
         _drop_restated(seen)
         spoilage: list[str] = []
         # a bare illness / foreign object report is a quality complaint (TAXONOMY)
