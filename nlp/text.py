@@ -200,6 +200,7 @@ class Segmenter:
         if path is not None and path.exists():
             try:
                 table = WordTable.from_bytes(path.read_bytes())
+                os.utime(path)  # in use: the pruning below keeps the recently used tables
             except (OSError, ValueError):
                 table = None  # rebuilt below and written again
         if table is None:
@@ -229,14 +230,23 @@ class Segmenter:
         return Path(self.cache_dir) / f"wordtable-{h.hexdigest()[:24]}.bin"
 
 
+#: word tables kept in a cache directory (7.5 MB each; a new lexicon version makes a new one)
+KEEP_TABLES = 4
+
+
 def _write_atomically(path: Path, table: WordTable) -> None:
-    """Write the table next to its final name, then rename (a reader never sees half a file);
-    any failure leaves no cache, which only costs the next process time."""
+    """Write the table next to its final name, then rename (a reader never sees half a file),
+    and drop all but the ``KEEP_TABLES`` most recently used tables; any failure leaves no
+    cache, which only costs the next process time."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(table.to_bytes())
         os.replace(tmp, path)
+        tables = sorted(path.parent.glob("wordtable-*.bin"), key=lambda p: p.stat().st_mtime,
+                        reverse=True)
+        for old in tables[KEEP_TABLES:]:
+            old.unlink()
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -20,7 +20,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def segmenter():
-    seg = Segmenter()
+    seg = Segmenter(cache=False)  # words are added as the tests go: no table worth keeping
     seg.add_word("胀袋漏气", 10)  # a user word added after construction invalidates the table
     return seg
 
@@ -104,3 +104,15 @@ def test_an_unwritable_cache_only_costs_time(tmp_path):
     assert seg.cut(SAMPLE) == seg._tok.lcut(SAMPLE, HMM=False)
     no_cache = Segmenter(cache=False)
     assert no_cache.cache_dir is None and no_cache.cut(SAMPLE) == seg.cut(SAMPLE)
+
+
+def test_only_the_recently_used_tables_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr("nlp.text.KEEP_TABLES", 2)
+    for word in ("甲乙丙丁", "戊己庚辛", "壬癸子丑"):
+        seg = Segmenter(cache_dir=tmp_path)
+        seg.add_word(word, 10)
+        assert word in seg.cut(f"这是{word}的")
+    kept = list(tmp_path.glob("wordtable-*.bin"))
+    assert len(kept) == 2
+    for path in kept:
+        WordTable.from_bytes(path.read_bytes())
