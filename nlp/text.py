@@ -154,7 +154,6 @@ class Segmenter:
         self._jieba: object | None = None  # the jieba Tokenizer, built when first needed
         self._added: list[tuple[str, int | None]] = []
         self._table: WordTable | None = None  # built on first cut, after the user words
-        self.words: list[str] = []
         if user_dict and os.path.exists(user_dict):
             for line in Path(user_dict).read_text(encoding="utf-8").splitlines():
                 line = line.strip()
@@ -182,7 +181,6 @@ class Segmenter:
 
     def add_word(self, word: str, freq: int | None = None) -> None:
         self._added.append((word, freq))
-        self.words.append(word)
         if self._jieba is not None:
             self._jieba.add_word(word, freq)
         self._table = None
