@@ -1,10 +1,12 @@
 """A cheap pre-check for the lexicon's regular expressions.
 
-``required_chars(rx)`` returns characters of which at least one must occur in any text the
-pattern matches (taken from one mandatory element: a literal, a set of literals, or an
-alternation of those; the one with the fewest and least common characters), or ``None`` when no such element exists. The lexicon runs a pattern only
-on texts that contain one of them: most of its ~70 patterns find nothing in most texts, and a set
-intersection is much cheaper than a regex scan.
+``required_strings(rx)`` returns literal strings of which at least one must occur in any text the
+pattern matches (taken from one mandatory element: a run of literals, a set of literal
+characters, or an alternation of those; the one whose strings are rarest), or ``None`` when no
+such element exists. The lexicon runs a pattern only on texts that contain one of its strings:
+most of its ~200 patterns find nothing in most texts, and a substring test is much cheaper than a
+regex scan. A string of two or more characters ("不到", "吃出") lets far fewer texts through
+than any one of its characters ("不" is in most reviews).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ _REPEATS = tuple(op for op in (getattr(_c, "MAX_REPEAT", None), getattr(_c, "MIN
                                getattr(_c, "POSSESSIVE_REPEAT", None)) if op is not None)
 
 
-def required_chars(rx: re.Pattern) -> frozenset[str] | None:
+def required_strings(rx: re.Pattern) -> frozenset[str] | None:
     if rx.flags & re.IGNORECASE:
         return None
     try:
@@ -25,29 +27,42 @@ def required_chars(rx: re.Pattern) -> frozenset[str] | None:
         return None
 
 
-# Characters in most review texts: a set holding one of them lets nearly every text through, so a
-# set of a few rarer characters is the better pre-check.
+# Characters in most review texts: a string of one of them lets nearly every text through.
 _COMMON = frozenset("的了是不一有在我这个就也到过还会很都人么说没吃好日大")
 
 
-def _cost(chars: frozenset[str]) -> int:
-    return sum(20 if ch in _COMMON else 1 for ch in chars)
+def _cost(strings: frozenset[str]) -> float:
+    """About how many texts the strings let through, in made-up units (smaller is better)."""
+    def one(s: str) -> float:
+        if len(s) == 1:
+            return 20 if s in _COMMON else 4
+        return 6 if all(ch in _COMMON for ch in s) else 1
+    return sum(one(s) for s in strings)
 
 
 def _sequence(items) -> frozenset[str] | None:
-    """The cheapest character set (fewest and rarest characters) among the mandatory elements
-    of a sequence."""
+    """The cheapest string set among the mandatory elements of a sequence; consecutive literals
+    form one string."""
     best = None
+    run: list[str] = []
+    elements = []
     for op, av in items:
-        s = _element(op, av)
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            elements.append(frozenset(["".join(run)]))
+            run = []
+        elements.append(_element(op, av))
+    if run:
+        elements.append(frozenset(["".join(run)]))
+    for s in elements:
         if s is not None and (best is None or _cost(s) < _cost(best)):
             best = s
     return best
 
 
 def _element(op, av) -> frozenset[str] | None:
-    if op is _c.LITERAL:
-        return frozenset(chr(av))
     if op is _c.IN:
         return frozenset(chr(v) for o, v in av) if all(o is _c.LITERAL for o, _ in av) else None
     if op is _c.SUBPATTERN:
@@ -67,19 +82,24 @@ def _element(op, av) -> frozenset[str] | None:
 
 
 class TriggerIndex:
-    """Which of a list of patterns can match a text, from the characters it contains: one set
-    intersection per text instead of one check per pattern. ``candidates`` keeps list order."""
+    """Which of a list of patterns can match a text: the characters a text contains pick the
+    required strings that may occur in it, each string is looked for once, and the patterns of
+    the strings found are the candidates. ``candidates`` keeps list order."""
 
     def __init__(self, patterns: list[re.Pattern]):
         self.always: list[int] = []
-        by_char: dict[str, list[int]] = {}
+        by_string: dict[str, list[int]] = {}
         for i, rx in enumerate(patterns):
-            chars = required_chars(rx)
-            if chars is None:
+            strings = required_strings(rx)
+            if strings is None:
                 self.always.append(i)
             else:
-                for ch in chars:
-                    by_char.setdefault(ch, []).append(i)
+                for s in strings:
+                    by_string.setdefault(s, []).append(i)
+        # first character → (string, patterns); a one-character string needs no substring test
+        by_char: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        for s, idx in by_string.items():
+            by_char.setdefault(s[0], []).append((s, tuple(idx)))
         self.by_char = by_char
         self.chars = frozenset(by_char)
 
@@ -89,5 +109,7 @@ class TriggerIndex:
             return self.always
         found = set(self.always)
         for ch in hit:
-            found.update(self.by_char[ch])
+            for s, idx in self.by_char[ch]:
+                if len(s) == 1 or s in text:
+                    found.update(idx)
         return sorted(found)
