@@ -77,6 +77,23 @@ def test_wrong_dish_ignored_request_skimpy_fake_and_small_are_quality(lexicon_cl
 
 
 @pytest.mark.parametrize("text", [
+    "橘子个头有点小。", "这次的芒果挺小的，失望", "面条给得好少，", "柚子比较小啊", "虾仁不是很大",
+    "三个人点餐只给一双筷子", "连个勺子都不给", "被图片骗了，根本不一样", "实物跟照片差距太大",
+    "我点的是酸辣粉，来的是米线", "订了两杯奶茶，只送来一杯", "牛肉少的可怜", "套餐里没有饮料",
+    "这也叫大果？", "大果和上次的中果一样大"])
+def test_size_portion_utensils_picture_and_count_complaints_are_quality(lexicon_clf, text):
+    """Lexicon 2026.12.16: kinds of quality complaint read off the training side's misses."""
+    assert "quality" in lexicon_clf.classify(text).categories, text
+
+
+@pytest.mark.parametrize("text", [
+    "虽然小，但是很甜", "核很小，肉厚", "我胃口小，一份够吃", "比较小，正好一口一个",
+    "坏的很少。", "两家区别不大", "问题不是很大，能吃", "果汁少", "有大的也有小的"])
+def test_small_or_few_that_is_no_size_complaint(lexicon_clf, text):
+    assert "quality" not in lexicon_clf.classify(text).categories, text
+
+
+@pytest.mark.parametrize("text", [
     "要求12点送到，结果1点才到", "订的11点半送达，结果10点就送来了", "送过来还是热的，很好吃",
     "一共就三块钱，很划算"])
 def test_a_delivery_time_request_warm_food_and_prices_are_no_quality_cue(lexicon_clf, text):
