@@ -502,12 +502,13 @@ def _size_said(text: str, tokens: list[str], i: int, start: int, end: int) -> bo
 
 # any size or portion word said of no size of the food: a stone, the buyer's appetite ("核很小",
 # "我胃口小"; training side: 4 of 5 texts with 核/籽 before a size word praise it), or what is
-# better few or small ("坏的很少", "油少", "人太少", "优惠少", "问题很小")
+# better few or small ("坏的很少", "油少", "人太少", "优惠少", "问题很小", "噪音小", "热量少")
 SIZE_WORDS = frozenset("小 很小 太小 好小 超小 特别小 超级小 偏小 小了 又小 个小 个头小 少 很少 太少 少了".split())
 _NOT_THE_FOODS_SIZE = re.compile(
     r"(核|籽|胃口|味口|饭量|食量)[^,.!?;，。！？；]{0,4}$"
-    r"|(坏的?|烂的?|伤的?|坏果|烂果|油|盐|糖|刺|汁|水分|人|添加剂?|广告|种类|品种|选择|款式|优惠|活动|折扣|红包"
-    r"|问题|毛病|缺点|瑕疵|破损)(也|都|很|比较|非常|太|有点|有些|稍微|偏|好|真|就)*$")
+    r"|(坏的|烂的|伤的|坏果|烂果|油|盐|糖|刺|汁|水分|人|添加剂?|广告|种类|品种|选择|款式|优惠|活动|折扣|红包"
+    r"|问题|毛病|缺点|瑕疵|破损|噪音|噪声|声音|发热量?|耗电量?|功耗|误差|影响|体积|差别|区别|压力|风险|辐射"
+    r"|副作用|刺激性?|异味|气味|油烟|热量|卡路里|脂肪|糖分|含糖量?)(也|都|很|比较|非常|太|有点|有些|稍微|偏|好|真|就)*$")
 
 
 # a negated 大 ("个头不大", "不是很大") about something that is no size: "区别不大", "问题不是很大"
