@@ -480,14 +480,14 @@ def _hard_object(text: str, start: int, end: int) -> bool:
 # but not in a concession ("虽然小，但是挺甜"), next to a liking or a bigger one ("喜欢小的",
 # "有大的也有小的"), or for a size that suits ("比较小,正好一个人吃").
 END_OF_CLAUSE_WEIGHT = 1.0
-_END_TAIL = frozenset("了 啊 呀 呢 哦 吧 很多 太多".split())
+_END_TAIL = _CLOSERS | frozenset("呀 吧 很多 太多".split())  # after the word, before the clause ends
 _SIZE_CONCEDED = re.compile(r"(虽然|虽说|虽|尽管|喜欢|爱吃|就是要|大的)[^,.!?;，。！？；]*$")
 
 
 def _ends_clause(tokens: list[str], i: int) -> bool:
     """True when token ``i`` ends its clause, maybe after a particle ("小了", "挺小的。")."""
     j = i + 1
-    if j < len(tokens) and (tokens[j] in _END_TAIL or tokens[j] == "的"):
+    if j < len(tokens) and tokens[j] in _END_TAIL:
         j += 1
     nxt = tokens[j] if j < len(tokens) else ""
     return not nxt or nxt[0] in CLAUSE_END or not nxt.strip()
@@ -500,20 +500,20 @@ def _size_said(text: str, tokens: list[str], i: int, start: int, end: int) -> bo
         or _JUST_RIGHT.match(text, end))
 
 
-# any size or portion word said of no size of the food: a stone, the buyer's appetite ("核很小",
-# "我胃口小"; training side: 4 of 5 texts with 核/籽 before a size word praise it), or what is
-# better few or small ("坏的很少", "油少", "人太少", "优惠少", "问题很小", "噪音小", "热量少")
+# what is better few or small, or has no size of the food's: "坏的很少", "油少", "人太少", "优惠少",
+# "问题很小", "噪音小", "热量少", and with a negated 大, "区别不大", "问题不是很大"
+_NOT_A_SIZE_OF_FOOD = (
+    "坏的|烂的|伤的|坏果|烂果|油|盐|糖|刺|汁|水分|人|添加剂?|广告|种类|品种|选择|款式|优惠|活动|折扣|红包"
+    "|问题|毛病|缺点|瑕疵|破损|噪音|噪声|声音|发热量?|耗电量?|功耗|误差|影响|体积|差别|区别|差距|压力|风险|辐射"
+    "|副作用|刺激性?|异味|气味|味道|油烟|热量|卡路里|脂肪|糖分|含糖量?|变化|关系|作用|必要|意义|兴趣|风|雨|力气")
+# any size or portion word said of a stone or the buyer's appetite ("核很小", "我胃口小"; training
+# side: 4 of 5 texts with 核/籽 before a size word praise it), or of the things above
 SIZE_WORDS = frozenset("小 很小 太小 好小 超小 特别小 超级小 偏小 小了 又小 个小 个头小 少 很少 太少 少了".split())
 _NOT_THE_FOODS_SIZE = re.compile(
     r"(核|籽|胃口|味口|饭量|食量)[^,.!?;，。！？；]{0,4}$"
-    r"|(坏的|烂的|伤的|坏果|烂果|油|盐|糖|刺|汁|水分|人|添加剂?|广告|种类|品种|选择|款式|优惠|活动|折扣|红包"
-    r"|问题|毛病|缺点|瑕疵|破损|噪音|噪声|声音|发热量?|耗电量?|功耗|误差|影响|体积|差别|区别|压力|风险|辐射"
-    r"|副作用|刺激性?|异味|气味|油烟|热量|卡路里|脂肪|糖分|含糖量?)(也|都|很|比较|非常|太|有点|有些|稍微|偏|好|真|就)*$")
-
-
-# a negated 大 ("个头不大", "不是很大") about something that is no size: "区别不大", "问题不是很大"
-_NOT_A_SIZE = re.compile(r"(区别|差别|差距|误差|变化|问题|影响|关系|作用|必要|意义|兴趣|毛病|声音|味道|风|雨|力气)"
-                         r"[^,.!?;，。！？；]{0,4}$")
+    rf"|({_NOT_A_SIZE_OF_FOOD})(也|都|很|比较|非常|太|有点|有些|稍微|偏|好|真|就)*$")
+# a negated 大 ("个头不大" is a complaint) said of the same
+_NOT_A_SIZE = re.compile(rf"({_NOT_A_SIZE_OF_FOOD})(也|都|并|还|其实)?(不是|不算|不|没有|没)(很|太|那么|怎么|算|是)?$")
 
 
 # A pattern match that ends in a negated complaint word is praise: "物流不慢", "态度一点也不差"
